@@ -1,0 +1,35 @@
+# The front door: `make demo` and `make test` are the two commands of the README.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+.PHONY: install synth demo test lint typecheck scenarios clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+synth: install
+	$(PY) app.py
+
+demo: synth
+	$(PY) -m simulator run simulator/scenarios/seed-blue-green.json
+
+scenarios: synth
+	$(PY) -m simulator check simulator/scenarios/*.json
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy lambdas
+
+clean:
+	rm -rf cdk.out .pytest_cache

@@ -1,0 +1,75 @@
+"""Named exceptions: the state machine retries and catches on these class names.
+
+Transient errors (retried by the ASL with backoff) derive from ``TransientError``;
+everything else ends the workflow through the notify-then-clean-up path.
+"""
+
+from __future__ import annotations
+
+
+class UpgradeError(Exception):
+    """Base of every error the workflow raises on purpose."""
+
+
+class TransientError(UpgradeError):
+    """Worth retrying: the world may be different in a few seconds."""
+
+
+class AwsThrottled(TransientError):
+    """AWS kept throttling after botocore's own retries."""
+
+
+class ClusterBusy(TransientError):
+    """The cluster or an instance is in a state that refuses the call right now."""
+
+
+class InvalidUpgradeInput(UpgradeError):
+    """The execution input is malformed: a field is missing, extra or of the wrong type."""
+
+
+class ClusterNotFound(UpgradeError):
+    """No cluster with the given identifier."""
+
+
+class UnsupportedCluster(UpgradeError):
+    """The cluster is not something this workflow can upgrade (engine, mode, settings)."""
+
+
+class ClusterNotReady(UpgradeError):
+    """The cluster is not in a state to start an upgrade (not available, pending changes)."""
+
+
+class UpgradeTargetInvalid(UpgradeError):
+    """The requested version is not a valid major upgrade target of the cluster."""
+
+
+class BlueGreenInvalidConfiguration(UpgradeError):
+    """The blue/green deployment reached INVALID_CONFIGURATION."""
+
+
+class BlueGreenTaskFailed(UpgradeError):
+    """A task of the blue/green deployment (replica, engine upgrade, ...) failed."""
+
+
+class BlueGreenConflict(UpgradeError):
+    """Another blue/green deployment already exists on the cluster."""
+
+
+class SwitchoverFailed(UpgradeError):
+    """The switchover failed or was cancelled; blue keeps serving."""
+
+
+class SnapshotFailed(UpgradeError):
+    """The pre-upgrade snapshot did not become available."""
+
+
+class PollDeadlineExceeded(UpgradeError):
+    """A wait loop reached its deadline without the awaited state."""
+
+
+class UpgradeVerificationFailed(UpgradeError):
+    """After the upgrade the cluster does not run the target version."""
+
+
+class ParameterGroupConflict(UpgradeError):
+    """A parameter group with our deterministic name exists but does not fit (wrong family)."""

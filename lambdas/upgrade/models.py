@@ -1,0 +1,235 @@
+"""The workflow's data: the execution input and what each step adds to the state.
+
+Step Functions passes the whole state (``$``) to every step; each step returns one
+model that the state machine stores under its own key (``ResultPath``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from upgrade.errors import InvalidUpgradeInput
+from upgrade.versions import Version, parse_version
+
+# letter first, then letters/digits with single hyphens, no trailing hyphen (RDS rules)
+CLUSTER_ID_PATTERN = r"^[a-zA-Z](-?[a-zA-Z0-9])*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class _Lenient(BaseModel):
+    """State written by our own steps: tolerant of keys added by later versions."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class Deadlines(_Strict):
+    """How long each wait loop may last before the workflow gives up (minutes)."""
+
+    parameter_sync_minutes: int = Field(default=60, ge=5, le=1440)
+    snapshot_minutes: int = Field(default=240, ge=5, le=2880)
+    blue_green_ready_minutes: int = Field(default=720, ge=15, le=2880)
+    switchover_minutes: int = Field(default=120, ge=5, le=1440)
+
+
+class UpgradeInput(_Strict):
+    """What a person (or a schedule) asks for when starting an execution."""
+
+    cluster_id: str = Field(pattern=CLUSTER_ID_PATTERN, max_length=63)
+    target_engine_version: str
+    strategy: Literal["blue_green"]
+    switchover_timeout_seconds: int = Field(default=300, ge=30, le=3600)
+    delete_old_cluster: bool = False
+    deadlines: Deadlines = Deadlines()
+
+    @field_validator("target_engine_version")
+    @classmethod
+    def _is_version(cls, value: str) -> str:
+        parse_version(value)
+        return value
+
+    @property
+    def target_version(self) -> Version:
+        return parse_version(self.target_engine_version)
+
+
+def parse_upgrade_input(raw: Any) -> UpgradeInput:
+    """Validate the execution input; the error names every offending field."""
+    try:
+        return UpgradeInput.model_validate(raw)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in issue['loc']) or 'input'}: {issue['msg']}"
+            for issue in error.errors()
+        )
+        raise InvalidUpgradeInput(f"invalid execution input: {problems}") from None
+
+
+class Execution(_Lenient):
+    name: str
+    started_at: str | None = None
+
+
+class Member(_Lenient):
+    instance_id: str
+    is_writer: bool
+    instance_class: str
+    parameter_group: str | None = None
+    promotion_tier: int | None = None
+
+
+class ClusterFacts(_Lenient):
+    """The cluster as preflight found it, before anything changed."""
+
+    cluster_id: str
+    cluster_arn: str
+    resource_id: str
+    engine_version: str
+    family: str
+    cluster_parameter_group: str
+    serverless_v2: bool
+    min_capacity: float | None = None
+    max_capacity: float | None = None
+    members: list[Member]
+
+
+class Names(_Lenient):
+    """Deterministic names of everything the workflow creates (idempotent re-runs)."""
+
+    source_cluster_parameter_group: str
+    target_cluster_parameter_group: str
+    target_instance_parameter_group: str
+    snapshot_id: str
+    blue_green_name: str
+
+
+class Plan(_Lenient):
+    cluster: ClusterFacts
+    source_version: str
+    target_version: str
+    target_family: str
+    already_at_target: bool = False
+    names: Names
+    blue_green_deployment_id: str | None = Field(
+        default=None, description="An existing deployment of ours found on a re-run."
+    )
+
+
+class Poll(_Lenient):
+    """Bookkeeping of a wait loop; time is counted in waited seconds, not wall clock."""
+
+    attempts: int = 0
+    waited_seconds: int = 0
+    wait_seconds: int
+    deadline_seconds: int
+
+
+class CapacityChange(_Lenient):
+    serverless_v2: bool
+    changed: bool
+    original_min_capacity: float | None = None
+    original_max_capacity: float | None = None
+    upgrade_min_capacity: float | None = None
+
+
+class CapacityRestore(_Lenient):
+    restored: list[str] = []
+
+
+class SourceParameterGroup(_Lenient):
+    name: str
+    created: bool
+    attached: bool
+    logical_replication_set: bool
+    rebooted: list[str] = []
+    in_sync: bool
+    poll: Poll
+
+
+class ParameterCarryOver(_Lenient):
+    carried: dict[str, str] = {}
+    renamed: dict[str, str] = {}
+    dropped: dict[str, str] = {}
+
+
+class TargetParameterGroups(_Lenient):
+    cluster_parameter_group: str
+    instance_parameter_group: str
+    family: str
+    cluster_parameters: ParameterCarryOver
+    instance_parameters: ParameterCarryOver
+
+
+class SnapshotProgress(_Lenient):
+    snapshot_id: str
+    status: str
+    adopted: bool
+    ready: bool
+    poll: Poll
+
+
+class BlueGreenProgress(_Lenient):
+    deployment_id: str
+    name: str
+    status: str
+    adopted: bool
+    ready: bool
+    green_cluster_arn: str | None = None
+    status_details: str | None = None
+    poll: Poll
+
+
+class Verification(_Lenient):
+    cluster_id: str
+    engine_version: str
+    instances: dict[str, str]
+    old_cluster_id: str | None = None
+
+
+class CleanUp(_Lenient):
+    blue_green_deleted: bool
+    old_cluster_id: str | None = None
+    old_cluster_deleted: bool = False
+    old_cluster_final_snapshot: str | None = None
+
+
+class StepError(_Lenient):
+    Error: str
+    Cause: str | None = None
+
+
+class Notification(_Lenient):
+    event: Literal["succeeded", "failed", "already_upgraded"]
+    subject: str
+    message: str
+    message_id: str | None = None
+
+
+class WorkflowState(_Lenient):
+    """Everything the state machine carries; each step reads what it needs."""
+
+    input: dict[str, Any]
+    execution: Execution
+    plan: Plan | None = None
+    capacity: CapacityChange | None = None
+    source_parameter_group: SourceParameterGroup | None = None
+    target_parameter_groups: TargetParameterGroups | None = None
+    snapshot: SnapshotProgress | None = None
+    blue_green: BlueGreenProgress | None = None
+    switchover: BlueGreenProgress | None = None
+    verification: Verification | None = None
+    cleanup: CleanUp | None = None
+    failure: dict[str, StepError] | None = None
+
+    @property
+    def request(self) -> UpgradeInput:
+        return parse_upgrade_input(self.input)
+
+    def require_plan(self) -> Plan:
+        if self.plan is None:
+            raise InvalidUpgradeInput("the workflow state has no plan: preflight has not run")
+        return self.plan

@@ -1,0 +1,164 @@
+"""Preflight: refuse anything that cannot be upgraded before a single thing changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws.rds import Rds
+from upgrade import naming
+from upgrade.errors import (
+    BlueGreenConflict,
+    ClusterNotReady,
+    UnsupportedCluster,
+    UpgradeTargetInvalid,
+)
+from upgrade.models import ClusterFacts, Member, Plan, UpgradeInput, WorkflowState
+from upgrade.versions import Version, parse_version
+
+ENGINE = "aurora-postgresql"
+_ACTIVE_BLUE_GREEN = {"PROVISIONING", "AVAILABLE", "SWITCHOVER_IN_PROGRESS", "INVALID_CONFIGURATION",
+                      "SWITCHOVER_FAILED"}
+
+
+def run_preflight(state: WorkflowState, rds: Rds) -> Plan:
+    request = state.request
+    cluster = rds.describe_cluster(request.cluster_id)
+    _require_supported(cluster)
+    source = parse_version(cluster["EngineVersion"])
+    target = request.target_version
+    source_family = _family(rds, str(source))
+    if source == target:
+        return _plan(request, cluster, rds, source_family, source_family, state.execution.name, already=True)
+    _require_upgrade_direction(source, target)
+    _require_ready(cluster, rds.cluster_instances(request.cluster_id))
+    _require_valid_target(rds, source, target)
+    _require_blue_green_prerequisites(cluster)
+    target_family = _family(rds, str(target))
+    plan = _plan(request, cluster, rds, source_family, target_family, state.execution.name, already=False)
+    deployment_id = _existing_deployment_of_ours(rds, cluster["DBClusterArn"], plan.names.blue_green_name)
+    return plan.model_copy(update={"blue_green_deployment_id": deployment_id})
+
+
+def _require_supported(cluster: dict[str, Any]) -> None:
+    engine = cluster.get("Engine")
+    if engine != ENGINE:
+        raise UnsupportedCluster(
+            f"cluster '{cluster['DBClusterIdentifier']}' runs engine '{engine}'; this workflow upgrades {ENGINE} only"
+        )
+    mode = cluster.get("EngineMode", "provisioned")
+    if mode != "provisioned":
+        raise UnsupportedCluster(
+            f"cluster '{cluster['DBClusterIdentifier']}' uses engine mode '{mode}'; only provisioned clusters "
+            "(including Serverless v2) can be upgraded this way"
+        )
+
+
+def _require_upgrade_direction(source: Version, target: Version) -> None:
+    if target.major < source.major or (target.major == source.major and target.minor < source.minor):
+        raise UpgradeTargetInvalid(f"{target} is a downgrade from {source}; Aurora cannot downgrade a cluster")
+    if target.major == source.major:
+        raise UpgradeTargetInvalid(
+            f"{target} is the same major version as {source}; this workflow performs major version upgrades "
+            "(apply minor versions with a normal modify or auto minor version upgrade)"
+        )
+
+
+def _require_ready(cluster: dict[str, Any], instances: list[dict[str, Any]]) -> None:
+    name = cluster["DBClusterIdentifier"]
+    if cluster.get("Status") != "available":
+        raise ClusterNotReady(f"cluster '{name}' is '{cluster.get('Status')}', it must be 'available'")
+    if not instances:
+        raise ClusterNotReady(f"cluster '{name}' has no DB instances")
+    busy = [f"{i['DBInstanceIdentifier']} ({i.get('DBInstanceStatus')})" for i in instances
+            if i.get("DBInstanceStatus") != "available"]
+    if busy:
+        raise ClusterNotReady(f"instances of '{name}' are not available: {', '.join(busy)}")
+    pending = cluster.get("PendingModifiedValues") or {}
+    if pending:
+        raise ClusterNotReady(f"cluster '{name}' has pending modifications: {sorted(pending)}")
+
+
+def _require_valid_target(rds: Rds, source: Version, target: Version) -> None:
+    description = rds.engine_version(str(source))
+    if description is None:
+        raise UpgradeTargetInvalid(f"the engine catalogue does not know {ENGINE} {source}")
+    majors = [t["EngineVersion"] for t in description.get("ValidUpgradeTarget", []) if t.get("IsMajorVersionUpgrade")]
+    if str(target) not in majors:
+        listed = ", ".join(majors) if majors else "none"
+        raise UpgradeTargetInvalid(
+            f"{target} is not a valid major upgrade target of {ENGINE} {source}; valid major targets: {listed}. "
+            "A minor upgrade of the source may be needed first."
+        )
+
+
+def _require_blue_green_prerequisites(cluster: dict[str, Any]) -> None:
+    name = cluster["DBClusterIdentifier"]
+    if cluster.get("MasterUserSecret"):
+        raise UnsupportedCluster(
+            f"cluster '{name}' has its master password managed in Secrets Manager, which blue/green deployments "
+            "do not support; turn that off or use the in-place strategy"
+        )
+    if cluster.get("GlobalClusterIdentifier"):
+        raise UnsupportedCluster(f"cluster '{name}' belongs to a global database; upgrade it through the global cluster")
+
+
+def _existing_deployment_of_ours(rds: Rds, cluster_arn: str, our_name: str) -> str | None:
+    for deployment in rds.blue_green_deployments(cluster_arn):
+        if deployment.get("Status") not in _ACTIVE_BLUE_GREEN:
+            continue
+        if deployment.get("BlueGreenDeploymentName") != our_name:
+            raise BlueGreenConflict(
+                f"blue/green deployment '{deployment.get('BlueGreenDeploymentName')}' "
+                f"({deployment.get('BlueGreenDeploymentIdentifier')}) already exists on this cluster; "
+                "delete it or let it finish before starting another upgrade"
+            )
+        return str(deployment["BlueGreenDeploymentIdentifier"])
+    return None
+
+
+def _family(rds: Rds, version: str) -> str:
+    description = rds.engine_version(version)
+    if description is None:
+        raise UpgradeTargetInvalid(f"the engine catalogue does not know {ENGINE} {version}")
+    return str(description["DBParameterGroupFamily"])
+
+
+def _plan(request: UpgradeInput, cluster: dict[str, Any], rds: Rds, source_family: str, target_family: str,
+          execution_name: str, already: bool) -> Plan:
+    instances = {i["DBInstanceIdentifier"]: i for i in rds.cluster_instances(request.cluster_id)}
+    members = [_member(m, instances.get(m["DBInstanceIdentifier"], {})) for m in cluster.get("DBClusterMembers", [])]
+    scaling = cluster.get("ServerlessV2ScalingConfiguration") or {}
+    facts = ClusterFacts(
+        cluster_id=cluster["DBClusterIdentifier"],
+        cluster_arn=cluster["DBClusterArn"],
+        resource_id=cluster["DbClusterResourceId"],
+        engine_version=cluster["EngineVersion"],
+        family=source_family,
+        cluster_parameter_group=cluster["DBClusterParameterGroup"],
+        serverless_v2=bool(scaling),
+        min_capacity=scaling.get("MinCapacity"),
+        max_capacity=scaling.get("MaxCapacity"),
+        members=members,
+    )
+    return Plan(
+        cluster=facts,
+        source_version=cluster["EngineVersion"],
+        target_version=request.target_engine_version,
+        target_family=target_family,
+        already_at_target=already,
+        names=naming.names_for(
+            request.cluster_id, source_family, target_family, cluster["EngineVersion"],
+            request.target_engine_version, execution_name,
+        ),
+    )
+
+
+def _member(member: dict[str, Any], instance: dict[str, Any]) -> Member:
+    groups = instance.get("DBParameterGroups") or [{}]
+    return Member(
+        instance_id=member["DBInstanceIdentifier"],
+        is_writer=bool(member.get("IsClusterWriter")),
+        instance_class=str(instance.get("DBInstanceClass", "unknown")),
+        parameter_group=groups[0].get("DBParameterGroupName"),
+        promotion_tier=member.get("PromotionTier"),
+    )

@@ -1,0 +1,64 @@
+"""What every step handler shares: Powertools, state parsing, AWS clients, the result shape."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+from pydantic import BaseModel
+
+from aws.rds import Rds
+from aws.sns import Sns
+from upgrade.models import WorkflowState
+
+logger = Logger(service="aurora-upgrade")
+tracer = Tracer(service="aurora-upgrade")
+metrics = Metrics(namespace="AuroraUpgrade", service="aurora-upgrade")
+
+# botocore's standard mode retries throttling with backoff before the ASL retries the step
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+
+
+class Clients:
+    """AWS clients made on first use, inside the invocation (so tests and the simulator reach moto)."""
+
+    @cached_property
+    def rds(self) -> Rds:
+        return Rds(boto3.client("rds", config=_CLIENT_CONFIG))
+
+    @cached_property
+    def sns(self) -> Sns:
+        return Sns(boto3.client("sns", config=_CLIENT_CONFIG))
+
+
+Step = Callable[[WorkflowState, Clients], BaseModel]
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def step_handler(name: str, step: Step) -> Handler:
+    """Wrap one domain call as a Lambda handler: parse the state, call, return JSON."""
+
+    @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        state = WorkflowState.model_validate(event)
+        logger.append_keys(step=name, cluster_id=state.input.get("cluster_id"), execution=state.execution.name)
+        result = step(state, Clients())
+        metrics.add_dimension(name="step", value=name)
+        metrics.add_metric(name="StepSucceeded", unit=MetricUnit.Count, value=1)
+        logger.info("step done", extra={"result": result.model_dump(mode="json")})
+        return result.model_dump(mode="json")
+
+    return handler
+
+
+def rds_step(name: str, step: Callable[[WorkflowState, Rds], BaseModel]) -> Handler:
+    """The common case: a step that needs only RDS."""
+    return step_handler(name, lambda state, clients: step(state, clients.rds))

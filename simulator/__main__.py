@@ -1,0 +1,61 @@
+"""``python -m simulator run SCENARIO.json [--json]`` and ``python -m simulator check SCENARIO...``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from simulator.expectations import unmet
+from simulator.report import render
+from simulator.runner import DEFAULT_CDK_OUT, ensure_synthesized, run_scenario
+from simulator.scenario import Scenario
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run one scenario and show what happened")
+    run.add_argument("scenario", type=Path)
+    run.add_argument("--json", action="store_true", help="print one JSON object instead of the readable report")
+    check = commands.add_parser("check", help="run scenarios and compare each with its 'expect' block")
+    check.add_argument("scenarios", type=Path, nargs="+")
+    for sub in (run, check):
+        sub.add_argument("--cdk-out", type=Path, default=DEFAULT_CDK_OUT, help="synthesized CDK output to execute")
+        sub.add_argument("--synth", action="store_true", help="synthesize the CDK app first")
+        sub.add_argument("--log-level", help="Powertools log level of the handlers (default ERROR)")
+    args = parser.parse_args(argv)
+    ensure_synthesized(args.cdk_out, force=args.synth)
+    if args.command == "run":
+        return _run(args.scenario, args)
+    return _check(args.scenarios, args)
+
+
+def _run(path: Path, args: Any) -> int:
+    scenario = Scenario.load(path)
+    outcome = run_scenario(scenario, args.cdk_out, args.log_level)
+    outcome["expectations_unmet"] = unmet(scenario.expect, outcome)
+    if args.json:
+        print(json.dumps(outcome, indent=2, default=str))
+    else:
+        print(render(scenario, outcome))
+    return 0 if outcome["status"] == "SUCCEEDED" else 1
+
+
+def _check(paths: list[Path], args: Any) -> int:
+    failures = 0
+    for path in paths:
+        scenario = Scenario.load(path)
+        problems = unmet(scenario.expect, run_scenario(scenario, args.cdk_out, args.log_level))
+        failures += bool(problems)
+        print(f"{'ok  ' if not problems else 'FAIL'} {path}")
+        for problem in problems:
+            print(f"     - {problem}")
+    print(f"{len(paths) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""The readable report of a run: what a person following the upgrade wants to see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator.scenario import Scenario
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def render(scenario: Scenario, outcome: dict[str, Any]) -> str:
+    request = scenario.input
+    lines = [
+        f"Scenario {scenario.name}: {request.get('cluster_id')} -> {request.get('target_engine_version')} "
+        f"({request.get('strategy')})",
+        "",
+        "Simulated time  Step",
+    ]
+    for event in outcome["timeline"]:
+        at = _clock(event["at_seconds"])
+        if event["kind"] == "wait":
+            lines.append(f"  {at}      waiting {event['seconds']} s")
+        elif event["kind"] == "retry":
+            lines.append(f"  {at}      retrying after {event['seconds']:.0f} s")
+        elif event["kind"] == "error":
+            lines.append(f"  {at}      {_step(event['name'])}: {event['error']}: {event['message']}")
+        else:
+            lines.append(f"  {at}      {_step(event['name'])}{_detail(event.get('result', {}))}")
+    cluster = outcome["cluster"] or {}
+    lines += [
+        "",
+        f"Execution: {outcome['status']} after {_clock(outcome['simulated_duration_seconds'])} simulated, "
+        f"{outcome['transitions']} state transitions, {outcome['lambda_invocations']} Lambda invocations",
+        f"Cluster {cluster.get('id')}: {cluster.get('engine_version')}, {cluster.get('status')}, "
+        f"parameter group {cluster.get('db_cluster_parameter_group')}, "
+        f"capacity {cluster.get('min_capacity')}-{cluster.get('max_capacity')} ACU",
+        f"Clusters: {', '.join(outcome['clusters'])}",
+        f"Snapshots: {', '.join(s['id'] + ' (' + s['status'] + ')' for s in outcome['snapshots']) or 'none'}",
+    ]
+    for note in outcome["notifications"]:
+        lines += ["", f"Notification: {note['subject']}", *("  " + line for line in note["message"].splitlines())]
+    problems = outcome.get("expectations_unmet") or []
+    if scenario.expect is not None:
+        lines += ["", "Expected outcome: " + ("met" if not problems else "NOT met")]
+        lines += [f"  - {problem}" for problem in problems]
+    return "\n".join(lines)
+
+
+def _step(logical_id: str) -> str:
+    """``CheckSnapshotFunctionA1B2C3D4`` -> ``CheckSnapshot``."""
+    name = logical_id.split("Function")[0]
+    return name or logical_id
+
+
+def _detail(result: dict[str, Any]) -> str:
+    parts = [f"{key}={value}" for key, value in result.items()]
+    return f" ({', '.join(parts)})" if parts else ""

@@ -1,0 +1,192 @@
+"""Run a scenario: seed moto, execute the synthesized state machine, collect the outcome."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sns.models import sns_backends
+
+from simulator.faults import FaultPlan
+from simulator.harness import LambdaFunction, Recorder, local_lambdas
+from simulator.rds_realism import realistic_rds
+from simulator.scenario import Scenario, seed
+from simulator.template import SynthesizedWorkflow, load_handler, load_workflow, resolve_environment, template_path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CDK_OUT = REPO / "cdk.out"
+_EXECUTION_TIMEOUT_SECONDS = 300  # real seconds; the simulated clock runs much faster
+
+_QUIET_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "simulated",
+    "AWS_SECRET_ACCESS_KEY": "simulated",
+    "AWS_SESSION_TOKEN": "simulated",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "ERROR",
+    "POWERTOOLS_DEV": "false",
+}
+
+
+def ensure_synthesized(cdk_out: Path = DEFAULT_CDK_OUT, force: bool = False) -> Path:
+    """Synthesize the CDK app in-process when there is no template yet (or when asked)."""
+    if force or not template_path(cdk_out).exists():
+        from infra.app_factory import build_app
+
+        build_app(outdir=str(cdk_out)).synth()
+    return cdk_out
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level: str | None = None) -> dict[str, Any]:
+    workflow = load_workflow(ensure_synthesized(cdk_out), scenario.region)
+    environment = {**_QUIET_ENVIRONMENT, "AWS_DEFAULT_REGION": scenario.region, "AWS_REGION": scenario.region}
+    if log_level:
+        environment["POWERTOOLS_LOG_LEVEL"] = log_level
+    with (
+        _environment(environment),
+        mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
+        realistic_rds(FaultPlan.from_list(scenario.faults), polls=scenario.polls) as realism,
+        local_lambdas(_functions(workflow, scenario.region)) as recorder,
+    ):
+        seed(scenario)
+        for logical_id in workflow.topic_logical_ids:
+            boto3.client("sns", region_name=scenario.region).create_topic(Name=logical_id)
+        machine_arn = _create_state_machine(workflow, scenario)
+        earlier: list[dict[str, Any]] = []
+        for attempt in range(1, scenario.repeat + 1):
+            recorder.reset()
+            execution = _execute(machine_arn, scenario, attempt)
+            outcome = _collect(scenario, execution, recorder)
+            earlier.append({"status": outcome["status"], "states": outcome["states"]})
+        outcome["earlier_runs"] = earlier[:-1]
+        outcome["faults_injected"] = list(realism.fault_log)
+        return outcome
+
+
+def _functions(workflow: SynthesizedWorkflow, region: str) -> dict[str, LambdaFunction]:
+    return {
+        logical_id: LambdaFunction(handler=load_handler(spec), environment=resolve_environment(spec, region))
+        for logical_id, spec in workflow.functions.items()
+    }
+
+
+def _create_state_machine(workflow: SynthesizedWorkflow, scenario: Scenario) -> str:
+    sfn = boto3.client("stepfunctions", region_name=scenario.region)
+    machine = sfn.create_state_machine(
+        name="AuroraUpgrade",
+        definition=json.dumps(workflow.definition),
+        roleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/simulated-state-machine",
+    )
+    return str(machine["stateMachineArn"])
+
+
+def _execute(machine_arn: str, scenario: Scenario, attempt: int) -> dict[str, Any]:
+    sfn = boto3.client("stepfunctions", region_name=scenario.region)
+    name = scenario.execution_name or f"simulated-{scenario.name}"
+    started = sfn.start_execution(
+        stateMachineArn=machine_arn,
+        name=(name if attempt == 1 else f"{name}-rerun-{attempt}")[:80],
+        input=json.dumps(scenario.input),
+    )
+    deadline = time.monotonic() + _EXECUTION_TIMEOUT_SECONDS
+    while True:
+        execution = sfn.describe_execution(executionArn=started["executionArn"])
+        if execution["status"] != "RUNNING" or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    history = sfn.get_execution_history(executionArn=started["executionArn"], maxResults=1000)["events"]
+    return {"description": execution, "history": history}
+
+
+def _collect(scenario: Scenario, execution: dict[str, Any], recorder: Recorder) -> dict[str, Any]:
+    rds = boto3.client("rds", region_name=scenario.region)
+    entered = [e["stateEnteredEventDetails"]["name"] for e in execution["history"] if "stateEnteredEventDetails" in e]
+    clusters = rds.describe_db_clusters()["DBClusters"]
+    cluster_id = str(scenario.input.get("cluster_id", scenario.cluster.id))
+    serving = next((c for c in clusters if c["DBClusterIdentifier"] == cluster_id), None)
+    snapshots = rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
+    return {
+        "scenario": scenario.name,
+        "status": execution["description"]["status"],
+        "states": entered,
+        "cluster": _cluster_summary(serving),
+        "clusters": sorted(c["DBClusterIdentifier"] for c in clusters),
+        "snapshots": [{"id": s["DBClusterSnapshotIdentifier"], "status": s["Status"]} for s in snapshots],
+        "blue_green_deployments": [
+            {"name": d["BlueGreenDeploymentName"], "status": d["Status"]}
+            for d in rds.describe_blue_green_deployments()["BlueGreenDeployments"]
+        ],
+        "notifications": _notifications(scenario.region),
+        "waits_seconds": recorder.waits,
+        "retry_sleeps_seconds": recorder.retry_sleeps,
+        "simulated_duration_seconds": recorder.clock_seconds,
+        "transitions": len(entered),
+        "lambda_invocations": len(recorder.invocations),
+        "error": _error(recorder) if execution["description"]["status"] != "SUCCEEDED" else None,
+        "timeline": [
+            {"at_seconds": e.at_seconds, "kind": e.kind, "name": e.name, **_short(e.detail)} for e in recorder.events
+        ],
+    }
+
+
+def _cluster_summary(cluster: dict[str, Any] | None) -> dict[str, Any] | None:
+    if cluster is None:
+        return None
+    scaling = cluster.get("ServerlessV2ScalingConfiguration") or {}
+    return {
+        "id": cluster["DBClusterIdentifier"],
+        "engine_version": cluster.get("EngineVersion"),
+        "status": cluster.get("Status"),
+        "db_cluster_parameter_group": cluster.get("DBClusterParameterGroup"),
+        "min_capacity": scaling.get("MinCapacity"),
+        "max_capacity": scaling.get("MaxCapacity"),
+    }
+
+
+def _notifications(region: str) -> list[dict[str, str]]:
+    backend = sns_backends[DEFAULT_ACCOUNT_ID][region]
+    sent: list[dict[str, str]] = []
+    for topic in backend.topics.values():
+        for notification in topic.sent_notifications:
+            # moto keeps (message_id, message, subject, attributes, group_id)
+            sent.append({"subject": notification[2], "message": notification[1]})
+    return sent
+
+
+def _error(recorder: Recorder) -> dict[str, Any] | None:
+    """The error that ended the run: the last function error recorded."""
+    errors = [e for e in recorder.events if e.kind == "error"]
+    if not errors:
+        return None
+    last = errors[-1]
+    return {"step": last.name, "error": last.detail["error"], "message": last.detail["message"]}
+
+
+def _short(detail: dict[str, Any]) -> dict[str, Any]:
+    result = detail.get("result")
+    if isinstance(result, dict):
+        keep = {k: result[k] for k in ("status", "ready", "in_sync", "event") if k in result}
+        return {"result": keep}
+    return detail

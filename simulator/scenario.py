@@ -1,0 +1,153 @@
+"""A scenario: the starting world, the execution input, the faults, the expected outcome.
+
+The format is documented in docs/scenarios.md; the same file serves tests, the demo and a
+user rehearsing the upgrade of a cluster shaped like their own.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import boto3
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParameterGroupSpec(_Model):
+    name: str
+    family: str
+    parameters: dict[str, str] = {}
+
+
+class InstanceSpec(_Model):
+    id: str
+    instance_class: str = "db.serverless"
+    writer: bool = False
+    parameter_group: ParameterGroupSpec | None = None
+    promotion_tier: int = 1
+
+
+class ServerlessSpec(_Model):
+    min_capacity: float = Field(ge=0, le=256)
+    max_capacity: float = Field(ge=1, le=256)
+
+
+class ClusterSpec(_Model):
+    id: str
+    engine: str = "aurora-postgresql"
+    engine_version: str
+    serverless_v2: ServerlessSpec | None = None
+    cluster_parameter_group: ParameterGroupSpec | None = None
+    instances: list[InstanceSpec]
+    deletion_protection: bool = False
+    manage_master_user_password: bool = False
+    tags: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _one_writer(self) -> ClusterSpec:
+        writers = [i for i in self.instances if i.writer]
+        if len(writers) > 1:
+            raise ValueError("at most one instance can be the writer")
+        return self
+
+
+class Expectation(_Model):
+    """What should be true at the end; every field is optional."""
+
+    status: Literal["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"] | None = None
+    engine_version: str | None = None
+    min_capacity: float | None = None
+    max_capacity: float | None = None
+    cluster_parameter_group: str | None = None
+    snapshots: int | None = Field(default=None, description="number of manual snapshots at the end")
+    clusters: list[str] | None = None
+    states_visited: list[str] = []
+    states_not_visited: list[str] = []
+    error_contains: str | None = None
+    notification_contains: list[str] = []
+
+
+class Scenario(_Model):
+    name: str
+    description: str = ""
+    region: str = "us-east-1"
+    cluster: ClusterSpec
+    other_clusters: list[ClusterSpec] = []
+    input: dict[str, Any]
+    execution_name: str | None = None
+    faults: list[dict[str, Any]] = []
+    polls: int = Field(default=3, ge=0, le=50, description="describe calls before a change completes")
+    repeat: int = Field(default=1, ge=1, le=5, description="run the same input this many times in a row")
+    expect: Expectation | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> Scenario:
+        return cls.model_validate(json.loads(path.read_text()))
+
+
+def seed(scenario: Scenario) -> None:
+    """Create the starting world in moto (inside mock_aws and the realism layer)."""
+    rds = boto3.client("rds", region_name=scenario.region)
+    for cluster in [scenario.cluster, *scenario.other_clusters]:
+        _create_cluster(rds, cluster)
+
+
+def _create_parameter_group(rds: Any, spec: ParameterGroupSpec, scope: str) -> None:
+    if scope == "cluster":
+        rds.create_db_cluster_parameter_group(DBClusterParameterGroupName=spec.name,
+                                              DBParameterGroupFamily=spec.family, Description=spec.name)
+        if spec.parameters:
+            rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=spec.name, Parameters=_items(spec))
+    else:
+        rds.create_db_parameter_group(DBParameterGroupName=spec.name, DBParameterGroupFamily=spec.family,
+                                      Description=spec.name)
+        if spec.parameters:
+            rds.modify_db_parameter_group(DBParameterGroupName=spec.name, Parameters=_items(spec))
+
+
+def _items(spec: ParameterGroupSpec) -> list[dict[str, str]]:
+    return [{"ParameterName": k, "ParameterValue": v, "ApplyMethod": "pending-reboot"} for k, v in spec.parameters.items()]
+
+
+def _create_cluster(rds: Any, cluster: ClusterSpec) -> None:
+    kwargs: dict[str, Any] = {
+        "DBClusterIdentifier": cluster.id,
+        "Engine": cluster.engine,
+        "EngineVersion": cluster.engine_version,
+        "MasterUsername": "postgres",
+        "DeletionProtection": cluster.deletion_protection,
+        "Tags": [{"Key": k, "Value": v} for k, v in cluster.tags.items()],
+    }
+    if cluster.manage_master_user_password:
+        kwargs["ManageMasterUserPassword"] = True
+    else:
+        kwargs["MasterUserPassword"] = "simulated-password"
+    if cluster.cluster_parameter_group:
+        _create_parameter_group(rds, cluster.cluster_parameter_group, "cluster")
+        kwargs["DBClusterParameterGroupName"] = cluster.cluster_parameter_group.name
+    if cluster.serverless_v2:
+        kwargs["ServerlessV2ScalingConfiguration"] = {
+            "MinCapacity": cluster.serverless_v2.min_capacity, "MaxCapacity": cluster.serverless_v2.max_capacity,
+        }
+    rds.create_db_cluster(**kwargs)
+    # the first instance created in a cluster becomes its writer
+    ordered = sorted(cluster.instances, key=lambda instance: not instance.writer)
+    for instance in ordered:
+        instance_kwargs: dict[str, Any] = {
+            "DBInstanceIdentifier": instance.id,
+            "DBClusterIdentifier": cluster.id,
+            "Engine": cluster.engine,
+            "DBInstanceClass": instance.instance_class,
+            "PromotionTier": instance.promotion_tier,
+        }
+        if instance.parameter_group:
+            existing = rds.describe_db_parameter_groups()["DBParameterGroups"]
+            if instance.parameter_group.name not in {g["DBParameterGroupName"] for g in existing}:
+                _create_parameter_group(rds, instance.parameter_group, "instance")
+            instance_kwargs["DBParameterGroupName"] = instance.parameter_group.name
+        rds.create_db_instance(**instance_kwargs)

@@ -1,0 +1,150 @@
+"""Read the synthesized CloudFormation template: the state machine definition and its functions.
+
+What the simulator runs is what CDK would deploy: the definition string of the template
+(with its intrinsic functions resolved to simulated ARNs) and each function's handler
+loaded from the synthesized asset folder.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ACCOUNT = "123456789012"
+STACK_NAME = "AuroraUpgradeStack"
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    handler: str
+    asset_dir: Path
+    environment: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SynthesizedWorkflow:
+    definition: dict[str, Any]
+    functions: dict[str, FunctionSpec]
+    topic_logical_ids: list[str]
+
+    def function_arn(self, logical_id: str, region: str) -> str:
+        return f"arn:aws:lambda:{region}:{ACCOUNT}:function:{logical_id}"
+
+
+def template_path(cdk_out: Path) -> Path:
+    return cdk_out / f"{STACK_NAME}.template.json"
+
+
+def load_workflow(cdk_out: Path, region: str) -> SynthesizedWorkflow:
+    template = json.loads(template_path(cdk_out).read_text())
+    resources: dict[str, Any] = template["Resources"]
+    machines = [r for r in resources.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
+    if len(machines) != 1:
+        raise ValueError(f"expected one state machine in the template, found {len(machines)}")
+    resolver = _Resolver(resources, region)
+    definition = json.loads(resolver.text(machines[0]["Properties"]["DefinitionString"]))
+    functions = {
+        logical_id: FunctionSpec(
+            logical_id=logical_id,
+            handler=resource["Properties"]["Handler"],
+            asset_dir=_asset_dir(cdk_out, resource),
+            environment=resource["Properties"].get("Environment", {}).get("Variables", {}),
+        )
+        for logical_id, resource in resources.items()
+        if resource["Type"] == "AWS::Lambda::Function" and "Handler" in resource["Properties"]
+    }
+    topics = [logical_id for logical_id, r in resources.items() if r["Type"] == "AWS::SNS::Topic"]
+    return SynthesizedWorkflow(definition=definition, functions=functions, topic_logical_ids=topics)
+
+
+class _Resolver:
+    """Resolve the few intrinsics CDK puts in a definition string into simulated values."""
+
+    def __init__(self, resources: dict[str, Any], region: str) -> None:
+        self._resources = resources
+        self._region = region
+
+    def text(self, value: Any) -> str:
+        if isinstance(value, str):
+            return value
+        if "Fn::Join" in value:
+            separator, parts = value["Fn::Join"]
+            return str(separator).join(self.text(part) for part in parts)
+        if "Fn::GetAtt" in value:
+            logical_id, attribute = value["Fn::GetAtt"]
+            return self._attribute(logical_id, attribute)
+        if "Ref" in value:
+            return self._ref(value["Ref"])
+        raise ValueError(f"unsupported intrinsic in the definition: {value}")
+
+    def _attribute(self, logical_id: str, attribute: str) -> str:
+        kind = self._resources[logical_id]["Type"]
+        if kind == "AWS::Lambda::Function" and attribute == "Arn":
+            return f"arn:aws:lambda:{self._region}:{ACCOUNT}:function:{logical_id}"
+        raise ValueError(f"unsupported attribute {logical_id}.{attribute} ({kind})")
+
+    def _ref(self, name: str) -> str:
+        pseudo = {"AWS::Partition": "aws", "AWS::Region": self._region, "AWS::AccountId": ACCOUNT,
+                  "AWS::URLSuffix": "amazonaws.com"}
+        if name in pseudo:
+            return pseudo[name]
+        kind = self._resources[name]["Type"]
+        if kind == "AWS::SNS::Topic":
+            return topic_arn(name, self._region)
+        raise ValueError(f"unsupported Ref {name} ({kind})")
+
+
+def topic_arn(logical_id: str, region: str) -> str:
+    return f"arn:aws:sns:{region}:{ACCOUNT}:{logical_id}"
+
+
+def resolve_environment(spec: FunctionSpec, region: str) -> dict[str, str]:
+    """A function's environment with Refs to topics turned into simulated topic ARNs."""
+    resolved: dict[str, str] = {}
+    for key, value in spec.environment.items():
+        if isinstance(value, dict) and "Ref" in value:
+            resolved[key] = topic_arn(value["Ref"], region)
+        elif isinstance(value, str):
+            resolved[key] = value
+    return resolved
+
+
+def _asset_dir(cdk_out: Path, resource: dict[str, Any]) -> Path:
+    metadata_path = resource.get("Metadata", {}).get("aws:asset:path")
+    if metadata_path:
+        return cdk_out / metadata_path
+    key = resource["Properties"]["Code"]["S3Key"]
+    return cdk_out / f"asset.{str(key).split('.')[0]}"
+
+
+def load_handler(spec: FunctionSpec) -> Handler:
+    """Import the handler from the synthesized asset, not from the source tree."""
+    asset = str(spec.asset_dir.resolve())
+    if sys.path[:1] != [asset]:
+        _forget_modules_of(spec.asset_dir)
+        if asset in sys.path:
+            sys.path.remove(asset)
+        sys.path.insert(0, asset)
+    module_name, _, attribute = spec.handler.rpartition(".")
+    module = importlib.import_module(module_name)
+    handler: Handler = getattr(module, attribute)
+    return handler
+
+
+def _forget_modules_of(asset_dir: Path) -> None:
+    """Drop same-named modules imported from elsewhere (the source tree) so the asset's load."""
+    packages = {p.name for p in asset_dir.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    for name in list(sys.modules):
+        if name.split(".")[0] in packages:
+            module = sys.modules[name]
+            origin = getattr(module, "__file__", None) or ""
+            if not origin.startswith(str(asset_dir.resolve())):
+                del sys.modules[name]
