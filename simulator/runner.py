@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from dataclasses import asdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +40,7 @@ _QUIET_ENVIRONMENT = {
 def ensure_synthesized(cdk_out: Path = DEFAULT_CDK_OUT, force: bool = False) -> Path:
     """Synthesize the CDK app in-process when there is no template yet (or when asked)."""
     if force or not template_path(cdk_out).exists():
+        os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
         from infra.app_factory import build_app
 
         build_app(outdir=str(cdk_out)).synth()
@@ -67,7 +69,7 @@ def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level:
     with (
         _environment(environment),
         mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
-        realistic_rds(FaultPlan.from_list(scenario.faults), polls=scenario.polls) as realism,
+        realistic_rds(FaultPlan.from_json(scenario.faults), polls=scenario.polls) as realism,
         local_lambdas(_functions(workflow, scenario.region)) as recorder,
     ):
         seed(scenario)
@@ -81,7 +83,7 @@ def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level:
             outcome = _collect(scenario, execution, recorder)
             earlier.append({"status": outcome["status"], "states": outcome["states"]})
         outcome["earlier_runs"] = earlier[:-1]
-        outcome["faults_injected"] = list(realism.fault_log)
+        outcome["faults_injected"] = [asdict(fault) for fault in realism.fault_log]
         return outcome
 
 

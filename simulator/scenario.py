@@ -94,7 +94,7 @@ def seed(scenario: Scenario) -> None:
     """Create the starting world in moto (inside mock_aws and the realism layer)."""
     rds = boto3.client("rds", region_name=scenario.region)
     for cluster in [scenario.cluster, *scenario.other_clusters]:
-        _create_cluster(rds, cluster)
+        create_cluster(rds, cluster)
 
 
 def _create_parameter_group(rds: Any, spec: ParameterGroupSpec, scope: str) -> None:
@@ -114,7 +114,7 @@ def _items(spec: ParameterGroupSpec) -> list[dict[str, str]]:
     return [{"ParameterName": k, "ParameterValue": v, "ApplyMethod": "pending-reboot"} for k, v in spec.parameters.items()]
 
 
-def _create_cluster(rds: Any, cluster: ClusterSpec) -> None:
+def create_cluster(rds: Any, cluster: ClusterSpec) -> None:
     kwargs: dict[str, Any] = {
         "DBClusterIdentifier": cluster.id,
         "Engine": cluster.engine,

@@ -11,21 +11,24 @@ _GONE = {"deleting", "deleted"}
 
 def clean_up(state: WorkflowState, rds: Rds) -> CleanUp:
     plan = state.require_plan()
+    deployment_deleted = state.switchover is not None
     if state.switchover is not None:
         rds.delete_blue_green(state.switchover.deployment_id)
     old = rds.find_cluster_by_resource_id(plan.cluster.resource_id)
-    if old is None or old["DBClusterIdentifier"] == plan.cluster.cluster_id:
-        return CleanUp(blue_green_deleted=state.switchover is not None)
-    old_id = str(old["DBClusterIdentifier"])
+    if old is not None and old["DBClusterIdentifier"] == plan.cluster.cluster_id:
+        old = None  # no switchover happened: blue still serves under its name, never delete it here
+    old_id = old["DBClusterIdentifier"] if old else (state.verification.old_cluster_id if state.verification else None)
+    if old_id is None:
+        return CleanUp(blue_green_deleted=deployment_deleted)
     if not state.request.delete_old_cluster:
-        return CleanUp(blue_green_deleted=True, old_cluster_id=old_id)
+        return CleanUp(blue_green_deleted=deployment_deleted, old_cluster_id=old_id)
     final_snapshot = naming.final_snapshot_id(old_id, state.execution.name)
-    if old.get("Status") not in _GONE:
+    if old is not None and old.get("Status") not in _GONE:
         if old.get("DeletionProtection"):
             rds.modify_cluster(old_id, DeletionProtection=False)
         for member in old.get("DBClusterMembers", []):
             rds.delete_instance(member["DBInstanceIdentifier"])
         # a final snapshot keeps the writes blue took between our snapshot and the switchover
         rds.delete_cluster(old_id, final_snapshot_id=final_snapshot)
-    return CleanUp(blue_green_deleted=True, old_cluster_id=old_id, old_cluster_deleted=True,
+    return CleanUp(blue_green_deleted=deployment_deleted, old_cluster_id=old_id, old_cluster_deleted=True,
                    old_cluster_final_snapshot=final_snapshot)

@@ -71,7 +71,6 @@ def parse_upgrade_input(raw: Any) -> UpgradeInput:
 
 class Execution(_Lenient):
     name: str
-    started_at: str | None = None
 
 
 class Member(_Lenient):

@@ -51,8 +51,7 @@ def step_handler(name: str, step: Step) -> Handler:
         state = WorkflowState.model_validate(event)
         logger.append_keys(step=name, cluster_id=state.input.get("cluster_id"), execution=state.execution.name)
         result = step(state, Clients())
-        metrics.add_dimension(name="step", value=name)
-        metrics.add_metric(name="StepSucceeded", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=f"{name}Succeeded", unit=MetricUnit.Count, value=1)
         logger.info("step done", extra={"result": result.model_dump(mode="json")})
         return result.model_dump(mode="json")
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from aws.rds import Rds
 from upgrade import polling
+from upgrade.errors import ClusterNotReady
 from upgrade.models import SourceParameterGroup, WorkflowState
 
 LOGICAL_REPLICATION = "rds.logical_replication"
@@ -52,9 +53,11 @@ def check_parameter_sync(state: WorkflowState, rds: Rds) -> SourceParameterGroup
     """One check of the wait loop: reboot who needs it, report whether all are in sync."""
     plan = state.require_plan()
     progress = state.source_parameter_group
-    assert progress is not None, "prepare_source_parameter_group runs first"
-    cluster = rds.describe_cluster(plan.cluster.cluster_id)
+    if progress is None:
+        raise ClusterNotReady("the source parameter group was not prepared")
+    # instances first: a reboot that ends between the two calls then reads as in-sync, not as pending again
     instances = rds.cluster_instances(plan.cluster.cluster_id)
+    cluster = rds.describe_cluster(plan.cluster.cluster_id)
     if _in_sync(cluster, instances):
         return progress.model_copy(update={"in_sync": True, "poll": polling.checked(progress.poll)})
     rebooted = list(progress.rebooted)

@@ -1,0 +1,19 @@
+"""Handlers against moto made realistic: real boto3 calls, simulated RDS."""
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from simulator.rds_realism import realistic_rds
+
+
+@pytest.fixture
+def world():
+    """An empty simulated account (statuses settle after one describe)."""
+    with mock_aws(), realistic_rds(polls=1) as simulated:
+        yield simulated
+
+
+@pytest.fixture
+def rds_client(world):
+    return boto3.client("rds", region_name="us-east-1")

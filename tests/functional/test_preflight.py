@@ -1,0 +1,51 @@
+"""Preflight refuses bad requests with a named error before anything changes."""
+
+import pytest
+from tests.functional.world import call, initial_state, make_cluster, world_snapshot
+
+from preflight.handler import handler as preflight
+from upgrade.errors import (
+    ClusterNotFound,
+    InvalidUpgradeInput,
+    UnsupportedCluster,
+    UpgradeTargetInvalid,
+)
+
+
+def test_valid_request_yields_a_plan(rds_client):
+    make_cluster(rds_client)
+    plan = call(preflight, initial_state())
+    assert plan["source_version"] == "13.20" and plan["target_version"] == "14.18"
+    assert plan["cluster"]["family"] == "aurora-postgresql13"
+    assert plan["target_family"] == "aurora-postgresql14"
+    assert plan["cluster"]["serverless_v2"] is True and plan["cluster"]["min_capacity"] == 0.5
+    assert [m["is_writer"] for m in plan["cluster"]["members"]] == [True, False]
+    assert plan["names"]["snapshot_id"] == "prod-db-pre-upgrade-13-20-to-14-18-test-run"
+    assert plan["already_at_target"] is False
+
+
+def test_cluster_already_on_target_is_a_no_op_plan(rds_client):
+    make_cluster(rds_client, engine_version="14.18")
+    assert call(preflight, initial_state())["already_at_target"] is True
+
+
+@pytest.mark.parametrize(
+    ("cluster", "request_changes", "error", "text"),
+    [
+        ({}, {"cluster_id": "nope-db"}, ClusterNotFound, "nope-db"),
+        ({"engine": "aurora-mysql", "engine_version": "8.0.mysql_aurora.3.05.2", "serverless_v2": None},
+         {}, UnsupportedCluster, "aurora-mysql"),
+        ({"engine_version": "14.18"}, {"target_engine_version": "13.20"}, UpgradeTargetInvalid, "downgrade"),
+        ({"engine_version": "13.12"}, {"target_engine_version": "13.20"}, UpgradeTargetInvalid, "same major"),
+        ({}, {"target_engine_version": "14.99"}, UpgradeTargetInvalid, "not a valid major upgrade target"),
+        ({}, {"target_engine_version": "14.x"}, InvalidUpgradeInput, "target_engine_version"),
+        ({}, {"strategy": "yolo"}, InvalidUpgradeInput, "strategy"),
+        ({"manage_master_user_password": True}, {}, UnsupportedCluster, "Secrets Manager"),
+    ],
+)
+def test_bad_requests_fail_before_any_change(rds_client, cluster, request_changes, error, text):
+    make_cluster(rds_client, **cluster)
+    before = world_snapshot(rds_client)
+    with pytest.raises(error, match=text):
+        call(preflight, initial_state(**request_changes))
+    assert world_snapshot(rds_client) == before
