@@ -25,6 +25,8 @@ scenarios: synth
 	$(PY) -m simulator check simulator/scenarios/*.json
 
 test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy lambdas
 	$(PY) -m pytest
 
 lint: install

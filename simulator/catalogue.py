@@ -58,7 +58,13 @@ _RELEASES: dict[str, str] = {
 
 # Community GA of each major: a minor released before a major existed has no path to it.
 _MAJOR_GA: dict[int, str] = {
-    11: "2018-10", 12: "2019-10", 13: "2020-09", 14: "2021-09", 15: "2022-10", 16: "2023-09", 17: "2024-09"
+    11: "2018-10",
+    12: "2019-10",
+    13: "2020-09",
+    14: "2021-09",
+    15: "2022-10",
+    16: "2023-09",
+    17: "2024-09",
 }
 
 # First minor per major that supports scaling Serverless v2 down to 0 ACU (auto-pause).
@@ -171,15 +177,12 @@ def _engine_version(version: str) -> dict[str, Any]:
     }
 
 
-def engine_versions(
-    engine_version: str | None = None, family: str | None = None
-) -> list[dict[str, Any]]:
+def engine_versions(engine_version: str | None = None, family: str | None = None) -> list[dict[str, Any]]:
     """boto3-shaped ``DBEngineVersion`` dicts, filtered like DescribeDBEngineVersions does."""
     return [
         _engine_version(v)
         for v in VERSIONS
-        if (engine_version is None or v == engine_version)
-        and (family is None or family_of(v) == family)
+        if (engine_version is None or v == engine_version) and (family is None or family_of(v) == family)
     ]
 
 

@@ -114,8 +114,9 @@ def _invoker(functions: dict[str, LambdaFunction], recorder: Recorder) -> Callab
             with _environment(function.environment):
                 result = function.handler(payload, _Context(name, region))
         except Exception as error:  # the shape of an unhandled Lambda error: Retry/Catch match errorType
-            recorder.events.append(Event(recorder.clock_seconds, "error", name,
-                                         {"error": type(error).__name__, "message": str(error)}))
+            recorder.events.append(
+                Event(recorder.clock_seconds, "error", name, {"error": type(error).__name__, "message": str(error)})
+            )
             return {
                 "StatusCode": 200,
                 "FunctionError": "Unhandled",

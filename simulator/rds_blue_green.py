@@ -34,10 +34,13 @@ from simulator.rds_realism_clusters import check_upgrade, family_mismatch
 from simulator.rds_realism_parameters import cluster_group_family, ensure_default_cluster_group, instance_group_family
 from simulator.rds_realism_state import IN_SYNC, BlueGreenState, Patch, RealisticRds, payload
 
-TASKS = ("CREATING_READ_REPLICA_OF_SOURCE", "DB_ENGINE_VERSION_UPGRADE", "CONFIGURE_BACKUPS",
-         "CREATING_TOPOLOGY_OF_SOURCE")
-_MEMBER_STATUSES = {"PROVISIONING", "AVAILABLE", "SWITCHOVER_IN_PROGRESS", "SWITCHOVER_COMPLETED",
-                    "SWITCHOVER_FAILED"}
+TASKS = (
+    "CREATING_READ_REPLICA_OF_SOURCE",
+    "DB_ENGINE_VERSION_UPGRADE",
+    "CONFIGURE_BACKUPS",
+    "CREATING_TOPOLOGY_OF_SOURCE",
+)
+_MEMBER_STATUSES = {"PROVISIONING", "AVAILABLE", "SWITCHOVER_IN_PROGRESS", "SWITCHOVER_COMPLETED", "SWITCHOVER_FAILED"}
 LOGICAL_REPLICATION_REQUIRED = (
     "Blue/Green Deployments require a DB cluster with logical replication enabled. Before you create a "
     "Blue/Green Deployment for a DB cluster, associate the DB cluster with a custom DB cluster parameter "
@@ -269,6 +272,10 @@ def patches(sim: RealisticRds) -> list[Patch]:
             )
         return delete(self)
 
-    handlers = [create_blue_green_deployment, describe_blue_green_deployments,
-                switchover_blue_green_deployment, delete_blue_green_deployment]
+    handlers = [
+        create_blue_green_deployment,
+        describe_blue_green_deployments,
+        switchover_blue_green_deployment,
+        delete_blue_green_deployment,
+    ]
     return [Patch(RDSResponse, f.__name__, f) for f in handlers]

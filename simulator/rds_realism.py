@@ -123,7 +123,5 @@ def realistic_rds(
     sim = RealisticRds.create(_as_plan(faults), polls, strict_parameters)
     with ExitStack() as stack:
         for patch in _all_patches(sim):
-            stack.enter_context(
-                mock.patch.object(patch.owner, patch.attribute, patch.replacement, create=patch.create)
-            )
+            stack.enter_context(mock.patch.object(patch.owner, patch.attribute, patch.replacement, create=patch.create))
         yield sim

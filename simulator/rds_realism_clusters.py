@@ -173,18 +173,27 @@ def _members_property(sim: RealisticRds) -> property:
 def _instance_groups_property(sim: RealisticRds) -> property:
     def db_parameter_group_status_list(self: DBInstance) -> list[dict[str, str]]:
         status = sim.instance_status(self)
-        return [{"DBParameterGroupName": g.name, "ParameterApplyStatus": status}
-                for g in self.db_parameter_groups()]
+        return [{"DBParameterGroupName": g.name, "ParameterApplyStatus": status} for g in self.db_parameter_groups()]
 
     return property(db_parameter_group_status_list)
 
 
 def patches(sim: RealisticRds) -> list[Patch]:
     """Replacements for cluster/instance/snapshot actions of ``RDSResponse`` and two model properties."""
-    originals = {name: getattr(RDSResponse, name) for name in (
-        "create_db_cluster", "modify_db_cluster", "create_db_instance", "modify_db_instance",
-        "describe_db_instances", "describe_db_clusters", "create_db_cluster_snapshot",
-        "describe_db_cluster_snapshots", "restore_db_cluster_from_snapshot")}
+    originals = {
+        name: getattr(RDSResponse, name)
+        for name in (
+            "create_db_cluster",
+            "modify_db_cluster",
+            "create_db_instance",
+            "modify_db_instance",
+            "describe_db_instances",
+            "describe_db_clusters",
+            "create_db_cluster_snapshot",
+            "describe_db_cluster_snapshots",
+            "restore_db_cluster_from_snapshot",
+        )
+    }
 
     def create_db_cluster(self: RDSResponse) -> Any:
         if self.params.get("Engine") == catalogue.ENGINE:
@@ -278,10 +287,18 @@ def patches(sim: RealisticRds) -> list[Patch]:
             _default_cluster_group(self.backend, self.params, version)
         return originals["restore_db_cluster_from_snapshot"](self)
 
-    handlers = [create_db_cluster, modify_db_cluster, create_db_instance, modify_db_instance,
-                reboot_db_instance, describe_db_instances, describe_db_clusters,
-                create_db_cluster_snapshot, describe_db_cluster_snapshots,
-                restore_db_cluster_from_snapshot]
+    handlers = [
+        create_db_cluster,
+        modify_db_cluster,
+        create_db_instance,
+        modify_db_instance,
+        reboot_db_instance,
+        describe_db_instances,
+        describe_db_clusters,
+        create_db_cluster_snapshot,
+        describe_db_cluster_snapshots,
+        restore_db_cluster_from_snapshot,
+    ]
     return [Patch(RDSResponse, f.__name__, f) for f in handlers] + [
         Patch(DBCluster, "db_cluster_members", _members_property(sim)),
         Patch(DBInstance, "db_parameter_group_status_list", _instance_groups_property(sim)),

@@ -27,9 +27,7 @@ def paginate(items: list[Any], params: Any) -> tuple[list[Any], str | None]:
     """Slice ``items`` by MaxRecords (20-100, default 100) and an opaque offset Marker, like RDS."""
     max_records = int(params.get("MaxRecords") or 100)
     if not 20 <= max_records <= 100:
-        raise InvalidParameterValue(
-            f"Invalid value {max_records} for MaxRecords. Must be between 20 and 100"
-        )
+        raise InvalidParameterValue(f"Invalid value {max_records} for MaxRecords. Must be between 20 and 100")
     marker = params.get("Marker")
     start = int(marker) if marker and str(marker).isdigit() else 0
     end = start + max_records
@@ -152,8 +150,10 @@ def patches(sim: RealisticRds) -> list[Patch]:
 
     def describe_db_engine_versions(self: RDSResponse) -> ActionResult:
         engine = self.params.get("Engine")
-        versions = [] if engine not in (None, catalogue.ENGINE) else catalogue.engine_versions(
-            self.params.get("EngineVersion"), self.params.get("DBParameterGroupFamily")
+        versions = (
+            []
+            if engine not in (None, catalogue.ENGINE)
+            else catalogue.engine_versions(self.params.get("EngineVersion"), self.params.get("DBParameterGroupFamily"))
         )
         page, marker = paginate(versions, self.params)
         return ActionResult({"DBEngineVersions": page, "Marker": marker})
@@ -223,16 +223,27 @@ def patches(sim: RealisticRds) -> list[Patch]:
         needs_reboot = _check_modification(sim, name, family, "instance", parameters)
         result = modify_group(self)
         if needs_reboot:
-            users = [db for db in self.backend.databases.values()
-                     if str(db.db_parameter_group_name or "").lower() == name.lower()]
+            users = [
+                db
+                for db in self.backend.databases.values()
+                if str(db.db_parameter_group_name or "").lower() == name.lower()
+            ]
             sim.set_instance_status(users, PENDING_REBOOT)
         return result
 
-    created = [describe_db_engine_versions, describe_engine_default_cluster_parameters,
-               describe_engine_default_parameters]
-    replaced = [describe_db_cluster_parameters, describe_db_parameters,
-                create_db_cluster_parameter_group, create_db_parameter_group,
-                modify_db_cluster_parameter_group, modify_db_parameter_group]
+    created = [
+        describe_db_engine_versions,
+        describe_engine_default_cluster_parameters,
+        describe_engine_default_parameters,
+    ]
+    replaced = [
+        describe_db_cluster_parameters,
+        describe_db_parameters,
+        create_db_cluster_parameter_group,
+        create_db_parameter_group,
+        modify_db_cluster_parameter_group,
+        modify_db_parameter_group,
+    ]
     return [Patch(RDSResponse, f.__name__, f, create=True) for f in created] + [
         Patch(RDSResponse, f.__name__, f) for f in replaced
     ]

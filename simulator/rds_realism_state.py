@@ -79,8 +79,7 @@ class RealisticRds:
     def create(cls, faults: FaultPlan | None, polls: int, strict_parameters: bool) -> RealisticRds:
         if polls < 0:
             raise ValueError("polls must be >= 0")
-        return cls(polls=polls, injector=FaultInjector(faults or FaultPlan()),
-                   strict_parameters=strict_parameters)
+        return cls(polls=polls, injector=FaultInjector(faults or FaultPlan()), strict_parameters=strict_parameters)
 
     @property
     def fault_log(self) -> list[InjectedFault]:

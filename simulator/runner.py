@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
-from dataclasses import asdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +38,25 @@ _QUIET_ENVIRONMENT = {
 }
 
 
+_SOURCES = ("lambdas", "statemachines", "infra", "app.py", "cdk.json")
+
+
+def _stale(template: Path) -> bool:
+    """True when the source of what would be deployed changed after the last synth."""
+    if not template.exists():
+        return True
+    built = template.stat().st_mtime
+    for name in _SOURCES:
+        source = REPO / name
+        files = [source] if source.is_file() else [p for p in source.rglob("*") if p.is_file()]
+        if any(f.stat().st_mtime > built for f in files if "__pycache__" not in f.parts):
+            return True
+    return False
+
+
 def ensure_synthesized(cdk_out: Path = DEFAULT_CDK_OUT, force: bool = False) -> Path:
-    """Synthesize the CDK app in-process when there is no template yet (or when asked)."""
-    if force or not template_path(cdk_out).exists():
+    """Synthesize the CDK app in-process when the template is missing or older than its sources."""
+    if force or _stale(template_path(cdk_out)):
         os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
         from infra.app_factory import build_app
 
@@ -61,8 +78,13 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
+# moto's interpreter logs every caught error at ERROR level; the report tells the story instead
+logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
+
+
 def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level: str | None = None) -> dict[str, Any]:
     workflow = load_workflow(ensure_synthesized(cdk_out), scenario.region)
+    boto3.DEFAULT_SESSION = None  # its region is fixed at creation; each scenario brings its own
     environment = {**_QUIET_ENVIRONMENT, "AWS_DEFAULT_REGION": scenario.region, "AWS_REGION": scenario.region}
     if log_level:
         environment["POWERTOOLS_LOG_LEVEL"] = log_level

@@ -99,19 +99,23 @@ def seed(scenario: Scenario) -> None:
 
 def _create_parameter_group(rds: Any, spec: ParameterGroupSpec, scope: str) -> None:
     if scope == "cluster":
-        rds.create_db_cluster_parameter_group(DBClusterParameterGroupName=spec.name,
-                                              DBParameterGroupFamily=spec.family, Description=spec.name)
+        rds.create_db_cluster_parameter_group(
+            DBClusterParameterGroupName=spec.name, DBParameterGroupFamily=spec.family, Description=spec.name
+        )
         if spec.parameters:
             rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=spec.name, Parameters=_items(spec))
     else:
-        rds.create_db_parameter_group(DBParameterGroupName=spec.name, DBParameterGroupFamily=spec.family,
-                                      Description=spec.name)
+        rds.create_db_parameter_group(
+            DBParameterGroupName=spec.name, DBParameterGroupFamily=spec.family, Description=spec.name
+        )
         if spec.parameters:
             rds.modify_db_parameter_group(DBParameterGroupName=spec.name, Parameters=_items(spec))
 
 
 def _items(spec: ParameterGroupSpec) -> list[dict[str, str]]:
-    return [{"ParameterName": k, "ParameterValue": v, "ApplyMethod": "pending-reboot"} for k, v in spec.parameters.items()]
+    return [
+        {"ParameterName": k, "ParameterValue": v, "ApplyMethod": "pending-reboot"} for k, v in spec.parameters.items()
+    ]
 
 
 def create_cluster(rds: Any, cluster: ClusterSpec) -> None:
@@ -132,7 +136,8 @@ def create_cluster(rds: Any, cluster: ClusterSpec) -> None:
         kwargs["DBClusterParameterGroupName"] = cluster.cluster_parameter_group.name
     if cluster.serverless_v2:
         kwargs["ServerlessV2ScalingConfiguration"] = {
-            "MinCapacity": cluster.serverless_v2.min_capacity, "MaxCapacity": cluster.serverless_v2.max_capacity,
+            "MinCapacity": cluster.serverless_v2.min_capacity,
+            "MaxCapacity": cluster.serverless_v2.max_capacity,
         }
     rds.create_db_cluster(**kwargs)
     # the first instance created in a cluster becomes its writer

@@ -92,8 +92,12 @@ class _Resolver:
         raise ValueError(f"unsupported attribute {logical_id}.{attribute} ({kind})")
 
     def _ref(self, name: str) -> str:
-        pseudo = {"AWS::Partition": "aws", "AWS::Region": self._region, "AWS::AccountId": ACCOUNT,
-                  "AWS::URLSuffix": "amazonaws.com"}
+        pseudo = {
+            "AWS::Partition": "aws",
+            "AWS::Region": self._region,
+            "AWS::AccountId": ACCOUNT,
+            "AWS::URLSuffix": "amazonaws.com",
+        }
         if name in pseudo:
             return pseudo[name]
         kind = self._resources[name]["Type"]

@@ -88,9 +88,7 @@ class Rds:
 
     def modify_cluster(self, cluster_id: str, **changes: Any) -> Json:
         with translated_errors():
-            response = self._client.modify_db_cluster(
-                DBClusterIdentifier=cluster_id, ApplyImmediately=True, **changes
-            )
+            response = self._client.modify_db_cluster(DBClusterIdentifier=cluster_id, ApplyImmediately=True, **changes)
         return dict(response["DBCluster"])
 
     def reboot_instance(self, instance_id: str) -> None:
@@ -106,9 +104,7 @@ class Rds:
 
     def delete_cluster(self, cluster_id: str, final_snapshot_id: str) -> None:
         with translated_errors():
-            self._client.delete_db_cluster(
-                DBClusterIdentifier=cluster_id, FinalDBSnapshotIdentifier=final_snapshot_id
-            )
+            self._client.delete_db_cluster(DBClusterIdentifier=cluster_id, FinalDBSnapshotIdentifier=final_snapshot_id)
 
     # tags
     def tags(self, arn: str) -> dict[str, str]:
@@ -160,18 +156,23 @@ class Rds:
             groups = found["DBParameterGroups"] if found else []
         return groups[0] if groups else None
 
-    def create_parameter_group(self, name: str, family: str, description: str, scope: str,
-                               tags: dict[str, str]) -> None:
+    def create_parameter_group(
+        self, name: str, family: str, description: str, scope: str, tags: dict[str, str]
+    ) -> None:
         with translated_errors():
             if scope == "cluster":
                 self._client.create_db_cluster_parameter_group(
-                    DBClusterParameterGroupName=name, DBParameterGroupFamily=family,
-                    Description=description, Tags=tag_list(tags),
+                    DBClusterParameterGroupName=name,
+                    DBParameterGroupFamily=family,
+                    Description=description,
+                    Tags=tag_list(tags),
                 )
             else:
                 self._client.create_db_parameter_group(
-                    DBParameterGroupName=name, DBParameterGroupFamily=family,
-                    Description=description, Tags=tag_list(tags),
+                    DBParameterGroupName=name,
+                    DBParameterGroupFamily=family,
+                    Description=description,
+                    Tags=tag_list(tags),
                 )
 
     def user_parameters(self, name: str, scope: str) -> dict[str, str]:
@@ -197,9 +198,7 @@ class Rds:
             chunk = items[start : start + _PARAMETERS_PER_CALL]
             with translated_errors():
                 if scope == "cluster":
-                    self._client.modify_db_cluster_parameter_group(
-                        DBClusterParameterGroupName=name, Parameters=chunk
-                    )
+                    self._client.modify_db_cluster_parameter_group(DBClusterParameterGroupName=name, Parameters=chunk)
                 else:
                     self._client.modify_db_parameter_group(DBParameterGroupName=name, Parameters=chunk)
 
@@ -245,8 +244,15 @@ class Rds:
         deployments = found["BlueGreenDeployments"] if found else []
         return deployments[0] if deployments else None
 
-    def create_blue_green(self, name: str, source_arn: str, target_version: str, cluster_parameter_group: str,
-                          instance_parameter_group: str, tags: dict[str, str]) -> Json:
+    def create_blue_green(
+        self,
+        name: str,
+        source_arn: str,
+        target_version: str,
+        cluster_parameter_group: str,
+        instance_parameter_group: str,
+        tags: dict[str, str],
+    ) -> Json:
         with translated_errors():
             response = self._client.create_blue_green_deployment(
                 BlueGreenDeploymentName=name,

@@ -24,12 +24,18 @@ def create_blue_green(state: WorkflowState, rds: Rds) -> BlueGreenProgress:
             f"({existing.get('Source')})"
         )
     deployment = existing or rds.create_blue_green(
-        plan.names.blue_green_name, plan.cluster.cluster_arn, plan.target_version,
-        groups.cluster_parameter_group, groups.instance_parameter_group,
+        plan.names.blue_green_name,
+        plan.cluster.cluster_arn,
+        plan.target_version,
+        groups.cluster_parameter_group,
+        groups.instance_parameter_group,
         {"managed-by": "aurora-upgrade", "execution": state.execution.name[:256]},
     )
-    progress = _progress(deployment, adopted=existing is not None,
-                         poll=polling.start(polling.BLUE_GREEN_READY, state.request.deadlines.blue_green_ready_minutes))
+    progress = _progress(
+        deployment,
+        adopted=existing is not None,
+        poll=polling.start(polling.BLUE_GREEN_READY, state.request.deadlines.blue_green_ready_minutes),
+    )
     return _judge_green(progress, deployment)
 
 
@@ -51,8 +57,11 @@ def start_switchover(state: WorkflowState, rds: Rds) -> BlueGreenProgress:
         deployment = rds.switchover(green.deployment_id, state.request.switchover_timeout_seconds)
     elif status not in _SWITCHING:
         raise SwitchoverFailed(f"cannot switch over {green.name}: it is {status} ({deployment.get('StatusDetails')})")
-    progress = _progress(deployment, adopted=status in _SWITCHING,
-                         poll=polling.start(polling.SWITCHOVER, state.request.deadlines.switchover_minutes))
+    progress = _progress(
+        deployment,
+        adopted=status in _SWITCHING,
+        poll=polling.start(polling.SWITCHOVER, state.request.deadlines.switchover_minutes),
+    )
     return progress.model_copy(update={"ready": deployment.get("Status") == "SWITCHOVER_COMPLETED"})
 
 
@@ -84,7 +93,9 @@ def _judge_green(progress: BlueGreenProgress, deployment: dict[str, Any]) -> Blu
         raise BlueGreenInvalidConfiguration(f"{progress.name} is INVALID_CONFIGURATION: {details or 'no details'}")
     failed = [task.get("Name") for task in deployment.get("Tasks", []) if task.get("Status") == "FAILED"]
     if failed:
-        raise BlueGreenTaskFailed(f"{progress.name}: task(s) {', '.join(map(str, failed))} FAILED: {details or 'no details'}")
+        raise BlueGreenTaskFailed(
+            f"{progress.name}: task(s) {', '.join(map(str, failed))} FAILED: {details or 'no details'}"
+        )
     if status in _SWITCHING or status in {"SWITCHOVER_FAILED", "DELETING"}:
         raise BlueGreenConflict(f"{progress.name} is already {status}; it cannot be used for a new switchover")
     tasks_done = all(task.get("Status") == "COMPLETED" for task in deployment.get("Tasks", []))
@@ -105,11 +116,13 @@ def _progress(deployment: dict[str, Any], adopted: bool, poll: Any) -> BlueGreen
 
 
 def _refresh(progress: BlueGreenProgress, deployment: dict[str, Any]) -> BlueGreenProgress:
-    return progress.model_copy(update={
-        "status": deployment.get("Status", "UNKNOWN"),
-        "status_details": deployment.get("StatusDetails"),
-        "green_cluster_arn": deployment.get("Target") or progress.green_cluster_arn,
-    })
+    return progress.model_copy(
+        update={
+            "status": deployment.get("Status", "UNKNOWN"),
+            "status_details": deployment.get("StatusDetails"),
+            "green_cluster_arn": deployment.get("Target") or progress.green_cluster_arn,
+        }
+    )
 
 
 def _describe(rds: Rds, deployment_id: str) -> dict[str, Any]:
@@ -123,4 +136,3 @@ def _require(progress: BlueGreenProgress | None, what: str) -> BlueGreenProgress
     if progress is None:
         raise BlueGreenConflict(f"no {what} in the workflow state")
     return progress
-

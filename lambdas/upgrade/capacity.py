@@ -7,11 +7,10 @@ finds what to restore even when the raise step died half-way.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aws.rds import Rds
-import re
-
 from upgrade.models import CLUSTER_ID_PATTERN, CapacityChange, CapacityRestore, WorkflowState
 
 UPGRADE_MIN_CAPACITY = 1.0
@@ -30,17 +29,27 @@ def raise_capacity(state: WorkflowState, rds: Rds) -> CapacityChange:
     original_min = float(tags.get(ORIGINAL_MIN_TAG, scaling["MinCapacity"]))
     original_max = float(tags.get(ORIGINAL_MAX_TAG, scaling["MaxCapacity"]))
     if original_min >= UPGRADE_MIN_CAPACITY:
-        return CapacityChange(serverless_v2=True, changed=False, original_min_capacity=original_min,
-                              original_max_capacity=original_max)
+        return CapacityChange(
+            serverless_v2=True, changed=False, original_min_capacity=original_min, original_max_capacity=original_max
+        )
     if ORIGINAL_MIN_TAG not in tags:
-        rds.add_tags(cluster["DBClusterArn"], {ORIGINAL_MIN_TAG: str(original_min), ORIGINAL_MAX_TAG: str(original_max)})
+        rds.add_tags(
+            cluster["DBClusterArn"], {ORIGINAL_MIN_TAG: str(original_min), ORIGINAL_MAX_TAG: str(original_max)}
+        )
     if float(scaling["MinCapacity"]) < UPGRADE_MIN_CAPACITY:
         rds.modify_cluster(
             plan.cluster.cluster_id,
-            ServerlessV2ScalingConfiguration=_scaling(scaling, UPGRADE_MIN_CAPACITY, max(original_max, UPGRADE_MIN_CAPACITY)),
+            ServerlessV2ScalingConfiguration=_scaling(
+                scaling, UPGRADE_MIN_CAPACITY, max(original_max, UPGRADE_MIN_CAPACITY)
+            ),
         )
-    return CapacityChange(serverless_v2=True, changed=True, original_min_capacity=original_min,
-                          original_max_capacity=original_max, upgrade_min_capacity=UPGRADE_MIN_CAPACITY)
+    return CapacityChange(
+        serverless_v2=True,
+        changed=True,
+        original_min_capacity=original_min,
+        original_max_capacity=original_max,
+        upgrade_min_capacity=UPGRADE_MIN_CAPACITY,
+    )
 
 
 def restore_capacity(state: WorkflowState, rds: Rds) -> CapacityRestore:

@@ -30,5 +30,9 @@ def clean_up(state: WorkflowState, rds: Rds) -> CleanUp:
             rds.delete_instance(member["DBInstanceIdentifier"])
         # a final snapshot keeps the writes blue took between our snapshot and the switchover
         rds.delete_cluster(old_id, final_snapshot_id=final_snapshot)
-    return CleanUp(blue_green_deleted=deployment_deleted, old_cluster_id=old_id, old_cluster_deleted=True,
-                   old_cluster_final_snapshot=final_snapshot)
+    return CleanUp(
+        blue_green_deleted=deployment_deleted,
+        old_cluster_id=old_id,
+        old_cluster_deleted=True,
+        old_cluster_final_snapshot=final_snapshot,
+    )

@@ -63,8 +63,7 @@ def parse_upgrade_input(raw: Any) -> UpgradeInput:
         return UpgradeInput.model_validate(raw)
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in issue['loc']) or 'input'}: {issue['msg']}"
-            for issue in error.errors()
+            f"{'.'.join(str(part) for part in issue['loc']) or 'input'}: {issue['msg']}" for issue in error.errors()
         )
         raise InvalidUpgradeInput(f"invalid execution input: {problems}") from None
 

@@ -35,8 +35,9 @@ def run_slug(execution_name: str) -> str:
     return slug if slug else "run"
 
 
-def names_for(cluster_id: str, source_family: str, target_family: str, source: str, target: str,
-              execution_name: str) -> Names:
+def names_for(
+    cluster_id: str, source_family: str, target_family: str, source: str, target: str, execution_name: str
+) -> Names:
     cluster = cluster_id.lower()
     path = f"{version_slug(source)}-to-{version_slug(target)}"
     return Names(

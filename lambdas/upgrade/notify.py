@@ -30,12 +30,14 @@ def _event(state: WorkflowState) -> Any:
 def _render(event: str, state: WorkflowState, rds: Rds) -> tuple[str, list[str]]:
     cluster_id = str(state.input.get("cluster_id", "unknown"))
     target = str(state.input.get("target_engine_version", "?"))
-    source = state.plan.source_version if state.plan else "?"
-    head = [f"Cluster: {cluster_id}", f"Upgrade: {source} -> {target} (blue/green)",
-            f"Execution: {state.execution.name}"]
+    source = state.plan.source_version if state.plan else None
+    path = f"{source} -> {target}" if source else f"to {target}"
+    head = [f"Cluster: {cluster_id}", f"Upgrade: {path} (blue/green)", f"Execution: {state.execution.name}"]
     if event == "already_upgraded":
-        return (f"[aurora-upgrade] {cluster_id} already runs {target}: nothing to do",
-                head + ["", f"{cluster_id} already runs {target}. Nothing was changed."])
+        return (
+            f"[aurora-upgrade] {cluster_id} already runs {target}: nothing to do",
+            head + ["", f"{cluster_id} already runs {target}. Nothing was changed."],
+        )
     if event == "succeeded":
         return f"[aurora-upgrade] {cluster_id} upgraded {source} -> {target}", head + [""] + _success_lines(state)
     step, error = _failure(state)
@@ -53,18 +55,24 @@ def _success_lines(state: WorkflowState) -> list[str]:
         lines.append(f"Pre-upgrade snapshot (kept): {state.snapshot.snapshot_id}")
     if state.target_parameter_groups:
         groups = state.target_parameter_groups
-        lines.append(f"Parameter groups: {groups.cluster_parameter_group} (cluster), "
-                     f"{groups.instance_parameter_group} (instance), family {groups.family}")
+        lines.append(
+            f"Parameter groups: {groups.cluster_parameter_group} (cluster), "
+            f"{groups.instance_parameter_group} (instance), family {groups.family}"
+        )
         dropped = {**groups.cluster_parameters.dropped, **groups.instance_parameters.dropped}
         if dropped:
             lines.append("Parameters not carried over: " + "; ".join(f"{k}: {v}" for k, v in dropped.items()))
     if state.cleanup and state.cleanup.old_cluster_id:
         if state.cleanup.old_cluster_deleted:
-            lines.append(f"Old cluster {state.cleanup.old_cluster_id} deleted "
-                         f"(final snapshot {state.cleanup.old_cluster_final_snapshot}).")
+            lines.append(
+                f"Old cluster {state.cleanup.old_cluster_id} deleted "
+                f"(final snapshot {state.cleanup.old_cluster_final_snapshot})."
+            )
         else:
-            lines.append(f"Old cluster {state.cleanup.old_cluster_id} kept (read-only, old version). "
-                         "Delete it once you are satisfied, or re-run with delete_old_cluster.")
+            lines.append(
+                f"Old cluster {state.cleanup.old_cluster_id} kept (read-only, old version). "
+                "Delete it once you are satisfied, or re-run with delete_old_cluster."
+            )
     if state.capacity and state.capacity.changed:
         lines.append(f"Serverless v2 minimum capacity restored to {state.capacity.original_min_capacity} ACU.")
     lines.append("Next: update engine_version and parameter group names in your infrastructure code.")
@@ -95,12 +103,16 @@ def _cluster_state_lines(state: WorkflowState, rds: Rds) -> list[str]:
     cluster = rds.find_cluster(cluster_id)
     if cluster is None:
         return [f"Cluster {cluster_id} was not found under its name."]
-    lines = [f"Cluster {cluster_id} now: status {cluster.get('Status')}, version {cluster.get('EngineVersion')}, "
-             f"cluster parameter group {cluster.get('DBClusterParameterGroup')}"]
+    lines = [
+        f"Cluster {cluster_id} now: status {cluster.get('Status')}, version {cluster.get('EngineVersion')}, "
+        f"cluster parameter group {cluster.get('DBClusterParameterGroup')}"
+    ]
     scaling = cluster.get("ServerlessV2ScalingConfiguration")
     if scaling:
-        lines.append(f"Serverless v2 capacity: {scaling.get('MinCapacity')}-{scaling.get('MaxCapacity')} ACU "
-                     "(the workflow restores the original minimum next)")
+        lines.append(
+            f"Serverless v2 capacity: {scaling.get('MinCapacity')}-{scaling.get('MaxCapacity')} ACU "
+            "(the workflow restores the original minimum next)"
+        )
     if state.snapshot:
         lines.append(f"Pre-upgrade snapshot (kept): {state.snapshot.snapshot_id} ({state.snapshot.status})")
     deployment = state.switchover or state.blue_green
@@ -116,11 +128,15 @@ def _next_steps(state: WorkflowState, step: str) -> list[str]:
     if state.plan is None or step == "Preflight":
         return ["Next: fix the input or the cluster as the reason says, then start a new execution."]
     if deployment is not None and state.switchover is None:
-        return ["Next: blue is untouched and still serving. Inspect the green environment, then delete it with",
-                f"  aws rds delete-blue-green-deployment --blue-green-deployment-identifier "
-                f"{deployment.deployment_id} --delete-target",
-                "and start a new execution once the cause is fixed."]
+        return [
+            "Next: blue is untouched and still serving. Inspect the green environment, then delete it with",
+            f"  aws rds delete-blue-green-deployment --blue-green-deployment-identifier "
+            f"{deployment.deployment_id} --delete-target",
+            "and start a new execution once the cause is fixed.",
+        ]
     if state.switchover is not None and state.verification is None:
-        return ["Next: check which cluster serves under the original name before anything else; "
-                "if the switchover did not happen, blue still serves the old version."]
+        return [
+            "Next: check which cluster serves under the original name before anything else; "
+            "if the switchover did not happen, blue still serves the old version."
+        ]
     return ["Next: read the reason above; the pre-upgrade snapshot is kept for a restore if needed."]

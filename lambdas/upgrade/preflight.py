@@ -16,8 +16,13 @@ from upgrade.models import ClusterFacts, Member, Plan, UpgradeInput, WorkflowSta
 from upgrade.versions import Version, parse_version
 
 ENGINE = "aurora-postgresql"
-_ACTIVE_BLUE_GREEN = {"PROVISIONING", "AVAILABLE", "SWITCHOVER_IN_PROGRESS", "INVALID_CONFIGURATION",
-                      "SWITCHOVER_FAILED"}
+_ACTIVE_BLUE_GREEN = {
+    "PROVISIONING",
+    "AVAILABLE",
+    "SWITCHOVER_IN_PROGRESS",
+    "INVALID_CONFIGURATION",
+    "SWITCHOVER_FAILED",
+}
 
 
 def run_preflight(state: WorkflowState, rds: Rds) -> Plan:
@@ -69,8 +74,11 @@ def _require_ready(cluster: dict[str, Any], instances: list[dict[str, Any]]) -> 
         raise ClusterNotReady(f"cluster '{name}' is '{cluster.get('Status')}', it must be 'available'")
     if not instances:
         raise ClusterNotReady(f"cluster '{name}' has no DB instances")
-    busy = [f"{i['DBInstanceIdentifier']} ({i.get('DBInstanceStatus')})" for i in instances
-            if i.get("DBInstanceStatus") != "available"]
+    busy = [
+        f"{i['DBInstanceIdentifier']} ({i.get('DBInstanceStatus')})"
+        for i in instances
+        if i.get("DBInstanceStatus") != "available"
+    ]
     if busy:
         raise ClusterNotReady(f"instances of '{name}' are not available: {', '.join(busy)}")
     pending = cluster.get("PendingModifiedValues") or {}
@@ -99,7 +107,9 @@ def _require_blue_green_prerequisites(cluster: dict[str, Any]) -> None:
             "do not support; turn that off or use the in-place strategy"
         )
     if cluster.get("GlobalClusterIdentifier"):
-        raise UnsupportedCluster(f"cluster '{name}' belongs to a global database; upgrade it through the global cluster")
+        raise UnsupportedCluster(
+            f"cluster '{name}' belongs to a global database; upgrade it through the global cluster"
+        )
 
 
 def _existing_deployment_of_ours(rds: Rds, cluster_arn: str, our_name: str) -> str | None:
@@ -123,8 +133,15 @@ def _family(rds: Rds, version: str) -> str:
     return str(description["DBParameterGroupFamily"])
 
 
-def _plan(request: UpgradeInput, cluster: dict[str, Any], rds: Rds, source_family: str, target_family: str,
-          execution_name: str, already: bool) -> Plan:
+def _plan(
+    request: UpgradeInput,
+    cluster: dict[str, Any],
+    rds: Rds,
+    source_family: str,
+    target_family: str,
+    execution_name: str,
+    already: bool,
+) -> Plan:
     instances = {i["DBInstanceIdentifier"]: i for i in rds.cluster_instances(request.cluster_id)}
     members = [_member(m, instances.get(m["DBInstanceIdentifier"], {})) for m in cluster.get("DBClusterMembers", [])]
     scaling = cluster.get("ServerlessV2ScalingConfiguration") or {}
@@ -147,8 +164,12 @@ def _plan(request: UpgradeInput, cluster: dict[str, Any], rds: Rds, source_famil
         target_family=target_family,
         already_at_target=already,
         names=naming.names_for(
-            request.cluster_id, source_family, target_family, cluster["EngineVersion"],
-            request.target_engine_version, execution_name,
+            request.cluster_id,
+            source_family,
+            target_family,
+            cluster["EngineVersion"],
+            request.target_engine_version,
+            execution_name,
         ),
     )
 

@@ -55,7 +55,8 @@ def step_handler(name: str, step: Step) -> Handler:
         logger.info("step done", extra={"result": result.model_dump(mode="json")})
         return result.model_dump(mode="json")
 
-    return handler
+    wrapped: Handler = handler  # Powertools' decorators are untyped
+    return wrapped
 
 
 def rds_step(name: str, step: Callable[[WorkflowState, Rds], BaseModel]) -> Handler:

@@ -1,9 +1,8 @@
-"""The functions' environment, parsed once; a missing variable fails with its name."""
+"""The functions' environment, parsed per call (cheap); a missing variable fails with its name."""
 
 from __future__ import annotations
 
 import os
-from functools import cache
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -14,7 +13,6 @@ class NotifierSettings(BaseModel):
     TOPIC_ARN: str
 
 
-@cache
 def notifier_settings() -> NotifierSettings:
     try:
         return NotifierSettings.model_validate(dict(os.environ))

@@ -19,13 +19,17 @@ def start_snapshot(state: WorkflowState, rds: Rds) -> SnapshotProgress:
             f"snapshot '{snapshot_id}' exists but belongs to cluster '{existing.get('DBClusterIdentifier')}'"
         )
     snapshot = existing or rds.create_cluster_snapshot(
-        snapshot_id, plan.cluster.cluster_id,
+        snapshot_id,
+        plan.cluster.cluster_id,
         {"managed-by": "aurora-upgrade", "upgrade": f"{plan.source_version} to {plan.target_version}"},
     )
     status = str(snapshot.get("Status"))
     _require_not_failed(snapshot_id, status)
     return SnapshotProgress(
-        snapshot_id=snapshot_id, status=status, adopted=existing is not None, ready=status == "available",
+        snapshot_id=snapshot_id,
+        status=status,
+        adopted=existing is not None,
+        ready=status == "available",
         poll=polling.start(polling.SNAPSHOT, state.request.deadlines.snapshot_minutes),
     )
 

@@ -28,9 +28,11 @@ def prepare_source_parameter_group(state: WorkflowState, rds: Rds) -> SourcePara
         name = plan.names.source_cluster_parameter_group
         if rds.find_parameter_group(name, "cluster") is None:
             rds.create_parameter_group(
-                name, plan.cluster.family,
+                name,
+                plan.cluster.family,
                 f"Custom copy of {current} for the blue/green upgrade of {plan.cluster.cluster_id}",
-                "cluster", MANAGED_BY_TAG,
+                "cluster",
+                MANAGED_BY_TAG,
             )
             created = True
     already_set = rds.user_parameters(name, "cluster").get(LOGICAL_REPLICATION) == "1"
@@ -40,11 +42,18 @@ def prepare_source_parameter_group(state: WorkflowState, rds: Rds) -> SourcePara
     if attached:
         rds.modify_cluster(plan.cluster.cluster_id, DBClusterParameterGroupName=name)
     progress = SourceParameterGroup(
-        name=name, created=created, attached=attached, logical_replication_set=not already_set,
-        in_sync=False, poll=polling.start(polling.PARAMETER_SYNC, state.request.deadlines.parameter_sync_minutes),
+        name=name,
+        created=created,
+        attached=attached,
+        logical_replication_set=not already_set,
+        in_sync=False,
+        poll=polling.start(polling.PARAMETER_SYNC, state.request.deadlines.parameter_sync_minutes),
     )
-    if not attached and already_set and _in_sync(rds.describe_cluster(plan.cluster.cluster_id),
-                                                 rds.cluster_instances(plan.cluster.cluster_id)):
+    if (
+        not attached
+        and already_set
+        and _in_sync(rds.describe_cluster(plan.cluster.cluster_id), rds.cluster_instances(plan.cluster.cluster_id))
+    ):
         return progress.model_copy(update={"in_sync": True})
     return progress
 
@@ -83,7 +92,9 @@ def _to_reboot(cluster: dict[str, Any], instances: list[dict[str, Any]]) -> list
     available = {i["DBInstanceIdentifier"] for i in instances if i.get("DBInstanceStatus") == "available"}
     if len(available) != len(instances):
         return []  # something is rebooting already: wait for it instead of rebooting again
-    pending = [m for m in cluster.get("DBClusterMembers", []) if m.get("DBClusterParameterGroupStatus") == "pending-reboot"]
+    pending = [
+        m for m in cluster.get("DBClusterMembers", []) if m.get("DBClusterParameterGroupStatus") == "pending-reboot"
+    ]
     writers = [m["DBInstanceIdentifier"] for m in pending if m.get("IsClusterWriter")]
     if writers:
         return writers

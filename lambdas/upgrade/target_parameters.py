@@ -16,9 +16,12 @@ def create_target_parameter_groups(state: WorkflowState, rds: Rds) -> TargetPara
     )
     writer_groups = [m.parameter_group for m in plan.cluster.members if m.is_writer and m.parameter_group]
     source_instance_group = writer_groups[0] if writer_groups else None
-    cluster_result = _ensure_group(rds, plan, plan.names.target_cluster_parameter_group, "cluster", source_cluster_group)
-    instance_result = _ensure_group(rds, plan, plan.names.target_instance_parameter_group, "instance",
-                                    source_instance_group)
+    cluster_result = _ensure_group(
+        rds, plan, plan.names.target_cluster_parameter_group, "cluster", source_cluster_group
+    )
+    instance_result = _ensure_group(
+        rds, plan, plan.names.target_instance_parameter_group, "instance", source_instance_group
+    )
     return TargetParameterGroups(
         cluster_parameter_group=plan.names.target_cluster_parameter_group,
         instance_parameter_group=plan.names.target_instance_parameter_group,
@@ -32,9 +35,11 @@ def _ensure_group(rds: Rds, plan: Plan, name: str, scope: str, source_group: str
     existing = rds.find_parameter_group(name, scope)
     if existing is None:
         rds.create_parameter_group(
-            name, plan.target_family,
+            name,
+            plan.target_family,
             f"{scope.capitalize()} parameters of {plan.cluster.cluster_id} on {plan.target_version}",
-            scope, MANAGED_BY_TAG,
+            scope,
+            MANAGED_BY_TAG,
         )
     elif existing.get("DBParameterGroupFamily") != plan.target_family:
         raise ParameterGroupConflict(

@@ -17,11 +17,15 @@ def verify_upgrade(state: WorkflowState, rds: Rds) -> Verification:
         problems.append(f"cluster is '{cluster.get('Status')}'")
     if cluster.get("DbClusterResourceId") == plan.cluster.resource_id:
         problems.append("the original name still points at the blue cluster (same resource id)")
-    instances = {i["DBInstanceIdentifier"]: str(i.get("EngineVersion")) for i in rds.cluster_instances(plan.cluster.cluster_id)}
+    instances = {
+        i["DBInstanceIdentifier"]: str(i.get("EngineVersion")) for i in rds.cluster_instances(plan.cluster.cluster_id)
+    }
     if not instances:
         problems.append("the cluster has no instances")
     problems.extend(
-        f"instance {name} runs {version}" for name, version in sorted(instances.items()) if version != plan.target_version
+        f"instance {name} runs {version}"
+        for name, version in sorted(instances.items())
+        if version != plan.target_version
     )
     if problems:
         raise UpgradeVerificationFailed(f"{plan.cluster.cluster_id} after switchover: " + "; ".join(problems))

@@ -3,8 +3,6 @@
 from typing import Any
 
 import pytest
-from tests.functional.world import call, initial_state, make_cluster, world_snapshot
-
 from blue_green import handler as blue_green
 from capacity import handler as capacity
 from cleanup import handler as cleanup
@@ -13,6 +11,8 @@ from snapshot import handler as snapshot
 from source_parameters import handler as source_parameters
 from target_parameters import handler as target_parameters
 from verify import handler as verify
+
+from tests.functional.world import call, initial_state, make_cluster, world_snapshot
 
 _MAX_CHECKS = 20
 

@@ -1,9 +1,9 @@
 """Preflight refuses bad requests with a named error before anything changes."""
 
 import pytest
-from tests.functional.world import call, initial_state, make_cluster, world_snapshot
-
 from preflight.handler import handler as preflight
+
+from tests.functional.world import call, initial_state, make_cluster, world_snapshot
 from upgrade.errors import (
     ClusterNotFound,
     InvalidUpgradeInput,
@@ -33,8 +33,12 @@ def test_cluster_already_on_target_is_a_no_op_plan(rds_client):
     ("cluster", "request_changes", "error", "text"),
     [
         ({}, {"cluster_id": "nope-db"}, ClusterNotFound, "nope-db"),
-        ({"engine": "aurora-mysql", "engine_version": "8.0.mysql_aurora.3.05.2", "serverless_v2": None},
-         {}, UnsupportedCluster, "aurora-mysql"),
+        (
+            {"engine": "aurora-mysql", "engine_version": "8.0.mysql_aurora.3.05.2", "serverless_v2": None},
+            {},
+            UnsupportedCluster,
+            "aurora-mysql",
+        ),
         ({"engine_version": "14.18"}, {"target_engine_version": "13.20"}, UpgradeTargetInvalid, "downgrade"),
         ({"engine_version": "13.12"}, {"target_engine_version": "13.20"}, UpgradeTargetInvalid, "same major"),
         ({}, {"target_engine_version": "14.99"}, UpgradeTargetInvalid, "not a valid major upgrade target"),

@@ -43,13 +43,17 @@ def call(handler: Any, state: dict[str, Any]) -> dict[str, Any]:
 def world_snapshot(rds_client: Any) -> dict[str, Any]:
     """What a step may create or change, in a comparable form (statuses that tick are left out)."""
     clusters = {
-        c["DBClusterIdentifier"]: (c["EngineVersion"], c["DBClusterParameterGroup"],
-                                   str(c.get("ServerlessV2ScalingConfiguration")))
+        c["DBClusterIdentifier"]: (
+            c["EngineVersion"],
+            c["DBClusterParameterGroup"],
+            str(c.get("ServerlessV2ScalingConfiguration")),
+        )
         for c in rds_client.describe_db_clusters()["DBClusters"]
     }
     cluster_groups = {
         g["DBClusterParameterGroupName"]: rds_client.describe_db_cluster_parameters(
-            DBClusterParameterGroupName=g["DBClusterParameterGroupName"], Source="user")["Parameters"]
+            DBClusterParameterGroupName=g["DBClusterParameterGroupName"], Source="user"
+        )["Parameters"]
         for g in rds_client.describe_db_cluster_parameter_groups()["DBClusterParameterGroups"]
     }
     instance_groups = sorted(
@@ -64,8 +68,9 @@ def world_snapshot(rds_client: Any) -> dict[str, Any]:
     )
     return {
         "clusters": clusters,
-        "cluster_groups": {k: sorted((p["ParameterName"], p.get("ParameterValue")) for p in v)
-                           for k, v in cluster_groups.items()},
+        "cluster_groups": {
+            k: sorted((p["ParameterName"], p.get("ParameterValue")) for p in v) for k, v in cluster_groups.items()
+        },
         "instance_groups": instance_groups,
         "snapshots": snapshots,
         "deployments": deployments,

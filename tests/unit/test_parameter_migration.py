@@ -4,8 +4,12 @@ TARGET = [
     {"ParameterName": "rds.logical_replication", "AllowedValues": "0,1", "IsModifiable": True},
     {"ParameterName": "work_mem", "AllowedValues": "64-2147483647", "IsModifiable": True, "DataType": "integer"},
     {"ParameterName": "debug_parallel_query", "AllowedValues": "off,on,regress", "IsModifiable": True},
-    {"ParameterName": "shared_preload_libraries", "AllowedValues": "pg_stat_statements,pgaudit,pg_cron",
-     "IsModifiable": True, "DataType": "list"},
+    {
+        "ParameterName": "shared_preload_libraries",
+        "AllowedValues": "pg_stat_statements,pgaudit,pg_cron",
+        "IsModifiable": True,
+        "DataType": "list",
+    },
     {"ParameterName": "rds.extensions", "IsModifiable": False},
 ]
 

@@ -1,0 +1,404 @@
+"""Least-privilege RDS permissions of each step function, scoped to the configured clusters.
+
+Every statement that needs a wildcard carries the reason next to it; the same reason is
+used for the cdk-nag acknowledgment, so the template, the review and the audit trail say
+the same thing. Names we control follow lambdas/upgrade/naming.py:
+``<cluster>-<family>-cluster`` / ``-instance`` parameter groups, ``<cluster>-pre-upgrade-...``
+snapshots; a switchover renames blue to ``<cluster>-old1`` (instances: ``<instance>-old1``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from aws_cdk import Aws
+from aws_cdk import aws_iam as iam
+
+
+@dataclass(frozen=True)
+class RdsResource:
+    """One RDS ARN pattern; kind "" stands for every resource ("*")."""
+
+    kind: str
+    name: str
+
+    @property
+    def is_wildcard(self) -> bool:
+        return "*" in self.name
+
+    def arn(self) -> str:
+        if not self.kind:
+            return "*"
+        return f"arn:{Aws.PARTITION}:rds:{Aws.REGION}:{Aws.ACCOUNT_ID}:{self.kind}:{self.name}"
+
+    def nag_text(self) -> str:
+        """How cdk-nag prints this resource in an AwsSolutions-IAM5 finding id (its flattened Fn::Join)."""
+        if not self.kind:
+            return "*"
+        return f"arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:{self.kind}:{self.name}"
+
+
+EVERY_RESOURCE = RdsResource("", "*")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Allow ``rds:<action>`` on resources; a wildcard resource must say why."""
+
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[RdsResource, ...]
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if any(resource.is_wildcard for resource in self.resources) and not self.reason:
+            raise ValueError(f"grant {self.sid} uses a wildcard resource without a reason")
+
+    def statement(self) -> iam.PolicyStatement:
+        return iam.PolicyStatement(
+            sid=self.sid,
+            actions=[f"rds:{action}" for action in self.actions],
+            resources=[resource.arn() for resource in self.resources],
+        )
+
+    def wildcard_findings(self) -> dict[str, str]:
+        """cdk-nag finding id -> reason, for each wildcard resource of this grant."""
+        return {
+            f"AwsSolutions-IAM5[Resource::{resource.nag_text()}]": str(self.reason)
+            for resource in self.resources
+            if resource.is_wildcard
+        }
+
+
+class ClusterScope:
+    """ARN patterns derived from the configured cluster ids."""
+
+    def __init__(self, clusters: Iterable[str]) -> None:
+        self._clusters = tuple(clusters)
+
+    def _each(self, kind: str, pattern: str) -> tuple[RdsResource, ...]:
+        return tuple(RdsResource(kind, pattern.format(id=cluster)) for cluster in self._clusters)
+
+    @property
+    def clusters(self) -> tuple[RdsResource, ...]:
+        return self._each("cluster", "{id}")
+
+    @property
+    def old_clusters(self) -> tuple[RdsResource, ...]:
+        return self._each("cluster", "{id}-old*")
+
+    @property
+    def own_cluster_parameter_groups(self) -> tuple[RdsResource, ...]:
+        return self._each("cluster-pg", "{id}-*")
+
+    @property
+    def own_instance_parameter_groups(self) -> tuple[RdsResource, ...]:
+        return self._each("pg", "{id}-*")
+
+    @property
+    def snapshots(self) -> tuple[RdsResource, ...]:
+        return self._each("cluster-snapshot", "{id}-*")
+
+    @property
+    def old_cluster_snapshots(self) -> tuple[RdsResource, ...]:
+        return self._each("cluster-snapshot", "{id}-old*")
+
+
+def _all(kind: str) -> RdsResource:
+    return RdsResource(kind, "*")
+
+
+# Why each wildcard is needed. These texts become cdk-nag acknowledgment reasons.
+OWN_NAMES = (
+    "Prefix patterns under each configured cluster id: the workflow's own deterministic names "
+    "(<cluster>-<family>-cluster/-instance parameter groups, <cluster>-pre-upgrade-<versions>-<execution> snapshots) "
+    "and the name AWS gives blue at switchover (<cluster>-old1); the suffix depends on versions and the execution."
+)
+INSTANCES_READ = (
+    "Cluster members are listed with a db-cluster-id filter; instance identifiers are user-chosen and cannot be "
+    "derived from the cluster id, so DescribeDBInstances is on db:* (read-only, this account and Region)."
+)
+CLUSTERS_LIST = (
+    "Blue is followed across the switchover rename (<cluster> -> <cluster>-old1) by its resource id, which needs "
+    "DescribeDBClusters without an identifier; that listing is authorized on cluster:* (read-only)."
+)
+ENGINE_CATALOGUE = (
+    "DescribeDBEngineVersions reads AWS's aurora-postgresql engine-version catalogue (valid upgrade targets, "
+    "parameter group families); no resource of this account is read or changed."
+)
+ENGINE_DEFAULTS = (
+    "DescribeEngineDefaultClusterParameters/DescribeEngineDefaultParameters read AWS's defaults of a parameter "
+    "group family, not a resource of this account; read-only."
+)
+DEPLOYMENT_IDS = (
+    "Blue/green deployment identifiers (bgd-...) are generated by RDS at creation and cannot be known when the "
+    "policy is written, so blue/green calls are on deployment:* of this account and Region."
+)
+SOURCE_CLUSTER_GROUP_READ = (
+    "The cluster's current custom cluster parameter group has a user-chosen name; its user-set parameters are "
+    "read (to keep logical replication and carry settings to the target family): cluster-pg:*, read-only."
+)
+SOURCE_CLUSTER_GROUP_MODIFY = (
+    "When the cluster already uses a custom cluster parameter group (user-chosen name), rds.logical_replication "
+    "must be set in that group for blue/green; default.* groups cannot be modified in RDS."
+)
+SOURCE_INSTANCE_GROUP_READ = (
+    "The writer's DB parameter group has a user-chosen name; its user-set parameters are read to carry them to "
+    "the target family: pg:*, read-only."
+)
+REBOOT_MEMBERS = (
+    "Members of the configured cluster whose parameter group is pending-reboot are rebooted; member identifiers "
+    "are user-chosen, not derivable from the cluster id, and no RDS condition key ties an instance to its cluster."
+)
+GREEN_STAGING = (
+    "RDS creates the green cluster, instances and endpoints on the caller's behalf under internally generated "
+    "names; the Aurora User Guide (Authorizing access to blue/green deployment operations) requires "
+    "CreateDBCluster, CreateDBInstance, CreateDBClusterEndpoint and AddTagsToResource and says policies for them "
+    "cannot use partial name patterns, only *. Green copies blue's user-named DB subnet group."
+)
+SWITCHOVER_RENAMES = (
+    "A switchover renames blue to <cluster>-old1 and the internally named green cluster and instances to the "
+    "original names on the caller's behalf; the Aurora User Guide requires ModifyDBCluster and "
+    "PromoteReadReplicaDBCluster for it (ModifyDBInstance for the instance renames) and says partial name "
+    "patterns cannot be used, only *."
+)
+OLD_INSTANCES = (
+    "After switchover the old blue's instances keep their user-chosen names with -oldN appended (not derivable "
+    "from the cluster id); deletion is limited to instances named *-old* and only runs when the execution "
+    "input asks for delete_old_cluster."
+)
+
+
+def _preflight(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant("DescribeClusters", ("DescribeDBClusters",), scope.clusters),
+        Grant("DescribeMembers", ("DescribeDBInstances",), (_all("db"),), INSTANCES_READ),
+        Grant("ReadEngineCatalogue", ("DescribeDBEngineVersions",), (EVERY_RESOURCE,), ENGINE_CATALOGUE),
+        Grant("FindBlueGreen", ("DescribeBlueGreenDeployments",), (_all("deployment"),), DEPLOYMENT_IDS),
+    )
+
+
+def _raise_capacity(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant(
+            "RecordAndRaiseCapacity",
+            ("DescribeDBClusters", "ListTagsForResource", "AddTagsToResource", "ModifyDBCluster"),
+            scope.clusters,
+        ),
+    )
+
+
+def _restore_capacity(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant("FindBlueAfterRename", ("DescribeDBClusters",), (_all("cluster"),), CLUSTERS_LIST),
+        Grant(
+            "RestoreCapacity",
+            ("ListTagsForResource", "RemoveTagsFromResource", "ModifyDBCluster"),
+            scope.clusters + scope.old_clusters,
+            OWN_NAMES,
+        ),
+    )
+
+
+def _prepare_source_parameter_group(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),
+        Grant("DescribeMembers", ("DescribeDBInstances",), (_all("db"),), INSTANCES_READ),
+        Grant(
+            "CreateOwnClusterGroup",
+            ("DescribeDBClusterParameterGroups", "CreateDBClusterParameterGroup", "AddTagsToResource"),
+            scope.own_cluster_parameter_groups,
+            OWN_NAMES,
+        ),
+        Grant(
+            "ReadCurrentClusterGroup",
+            ("DescribeDBClusterParameters",),
+            (_all("cluster-pg"),),
+            SOURCE_CLUSTER_GROUP_READ,
+        ),
+        Grant(
+            "EnableLogicalReplication",
+            ("ModifyDBClusterParameterGroup",),
+            (_all("cluster-pg"),),
+            SOURCE_CLUSTER_GROUP_MODIFY,
+        ),
+        # attaching our group: ModifyDBCluster is authorized on the cluster and on the group it names
+        Grant(
+            "AttachOwnClusterGroup",
+            ("ModifyDBCluster",),
+            scope.clusters + scope.own_cluster_parameter_groups,
+            OWN_NAMES,
+        ),
+    )
+
+
+def _check_parameter_sync(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),
+        Grant("DescribeMembers", ("DescribeDBInstances",), (_all("db"),), INSTANCES_READ),
+        Grant("RebootPendingMembers", ("RebootDBInstance",), (_all("db"),), REBOOT_MEMBERS),
+    )
+
+
+def _create_target_parameter_groups(scope: ClusterScope) -> tuple[Grant, ...]:
+    own_groups = scope.own_cluster_parameter_groups + scope.own_instance_parameter_groups
+    return (
+        Grant(
+            "CreateAndFillOwnGroups",
+            (
+                "DescribeDBClusterParameterGroups",
+                "DescribeDBParameterGroups",
+                "CreateDBClusterParameterGroup",
+                "CreateDBParameterGroup",
+                "AddTagsToResource",
+                "ModifyDBClusterParameterGroup",
+                "ModifyDBParameterGroup",
+            ),
+            own_groups,
+            OWN_NAMES,
+        ),
+        Grant(
+            "ReadSourceClusterGroup",
+            ("DescribeDBClusterParameters",),
+            (_all("cluster-pg"),),
+            SOURCE_CLUSTER_GROUP_READ,
+        ),
+        Grant("ReadSourceInstanceGroup", ("DescribeDBParameters",), (_all("pg"),), SOURCE_INSTANCE_GROUP_READ),
+        Grant(
+            "ReadEngineDefaults",
+            ("DescribeEngineDefaultClusterParameters", "DescribeEngineDefaultParameters"),
+            (EVERY_RESOURCE,),
+            ENGINE_DEFAULTS,
+        ),
+    )
+
+
+def _start_snapshot(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant(
+            "TakePreUpgradeSnapshot",
+            ("DescribeDBClusterSnapshots", "CreateDBClusterSnapshot", "AddTagsToResource"),
+            scope.snapshots,
+            OWN_NAMES,
+        ),
+        # CreateDBClusterSnapshot is authorized on the source cluster as well as on the snapshot
+        Grant("SnapshotSourceCluster", ("CreateDBClusterSnapshot",), scope.clusters),
+    )
+
+
+def _check_snapshot(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (Grant("DescribeSnapshot", ("DescribeDBClusterSnapshots",), scope.snapshots, OWN_NAMES),)
+
+
+def _create_blue_green(scope: ClusterScope) -> tuple[Grant, ...]:
+    green = (_all("cluster"), _all("db"), _all("cluster-endpoint"))
+    return (
+        Grant("FindBlueGreen", ("DescribeBlueGreenDeployments",), (_all("deployment"),), DEPLOYMENT_IDS),
+        Grant(
+            "CreateBlueGreen", ("CreateBlueGreenDeployment", "AddTagsToResource"), (_all("deployment"),), DEPLOYMENT_IDS
+        ),
+        # the deployment is also authorized on its source cluster and the target parameter groups it names
+        Grant(
+            "CreateBlueGreenFromOwnGroups",
+            ("CreateBlueGreenDeployment",),
+            scope.clusters + scope.own_cluster_parameter_groups + scope.own_instance_parameter_groups,
+            OWN_NAMES,
+        ),
+        Grant(
+            "ProvisionGreen",
+            ("CreateDBCluster", "CreateDBInstance", "CreateDBClusterEndpoint"),
+            (*green, _all("subgrp"), *scope.own_cluster_parameter_groups, *scope.own_instance_parameter_groups),
+            GREEN_STAGING,
+        ),
+        Grant("TagGreen", ("AddTagsToResource",), green, GREEN_STAGING),
+    )
+
+
+def _check_blue_green(_: ClusterScope) -> tuple[Grant, ...]:
+    return (Grant("DescribeBlueGreen", ("DescribeBlueGreenDeployments",), (_all("deployment"),), DEPLOYMENT_IDS),)
+
+
+def _start_switchover(_: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant(
+            "SwitchOver",
+            ("DescribeBlueGreenDeployments", "SwitchoverBlueGreenDeployment"),
+            (_all("deployment"),),
+            DEPLOYMENT_IDS,
+        ),
+        Grant(
+            "RenameClusters", ("ModifyDBCluster", "PromoteReadReplicaDBCluster"), (_all("cluster"),), SWITCHOVER_RENAMES
+        ),
+        Grant("RenameInstances", ("ModifyDBInstance",), (_all("db"),), SWITCHOVER_RENAMES),
+    )
+
+
+def _check_switchover(_: ClusterScope) -> tuple[Grant, ...]:
+    return (Grant("DescribeSwitchover", ("DescribeBlueGreenDeployments",), (_all("deployment"),), DEPLOYMENT_IDS),)
+
+
+def _verify_upgrade(_: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant("FindClusters", ("DescribeDBClusters",), (_all("cluster"),), CLUSTERS_LIST),
+        Grant("DescribeMembers", ("DescribeDBInstances",), (_all("db"),), INSTANCES_READ),
+    )
+
+
+def _clean_up(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant("FindOldBlue", ("DescribeDBClusters",), (_all("cluster"),), CLUSTERS_LIST),
+        Grant("DeleteBlueGreenObject", ("DeleteBlueGreenDeployment",), (_all("deployment"),), DEPLOYMENT_IDS),
+        Grant(
+            "DeleteOldCluster",
+            ("ModifyDBCluster", "DeleteDBCluster", "CreateDBClusterSnapshot"),
+            scope.old_clusters + scope.old_cluster_snapshots,
+            OWN_NAMES,
+        ),
+        Grant("DeleteOldInstances", ("DeleteDBInstance",), (RdsResource("db", "*-old*"),), OLD_INSTANCES),
+    )
+
+
+def _notify(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),
+        Grant("DescribeBlueGreen", ("DescribeBlueGreenDeployments",), (_all("deployment"),), DEPLOYMENT_IDS),
+    )
+
+
+PolicyBuilder = Callable[[ClusterScope], tuple[Grant, ...]]
+
+# construct id of the step function -> its RDS grants
+RDS_POLICIES: Mapping[str, PolicyBuilder] = {
+    "PreflightFunction": _preflight,
+    "RaiseCapacityFunction": _raise_capacity,
+    "RestoreCapacityFunction": _restore_capacity,
+    "PrepareSourceParameterGroupFunction": _prepare_source_parameter_group,
+    "CheckParameterSyncFunction": _check_parameter_sync,
+    "CreateTargetParameterGroupsFunction": _create_target_parameter_groups,
+    "StartSnapshotFunction": _start_snapshot,
+    "CheckSnapshotFunction": _check_snapshot,
+    "CreateBlueGreenFunction": _create_blue_green,
+    "CheckBlueGreenFunction": _check_blue_green,
+    "StartSwitchoverFunction": _start_switchover,
+    "CheckSwitchoverFunction": _check_switchover,
+    "VerifyUpgradeFunction": _verify_upgrade,
+    "CleanUpFunction": _clean_up,
+    "NotifyFunction": _notify,
+}
+
+
+def grants_for(function_id: str, clusters: Iterable[str]) -> tuple[Grant, ...]:
+    """The RDS grants of one step function; a function without an entry is a programming error."""
+    return RDS_POLICIES[function_id](ClusterScope(clusters))
+
+
+def acknowledgments(grants: Iterable[Grant]) -> dict[str, str]:
+    """Merge the wildcard findings of several grants; one finding id may have several reasons."""
+    merged: dict[str, list[str]] = {}
+    for grant in grants:
+        for finding, reason in grant.wildcard_findings().items():
+            reasons = merged.setdefault(finding, [])
+            if reason not in reasons:
+                reasons.append(reason)
+    return {finding: " | ".join(reasons) for finding, reasons in merged.items()}

@@ -1,0 +1,85 @@
+"""The upgrade state machine: the ASL file as written, with the step functions' ARNs substituted.
+
+The definition is loaded inline (``DefinitionBody.from_string``) rather than as an S3 asset
+so the template carries it as ``DefinitionString``: tests and the offline simulator read
+the exact definition that is deployed. The ``${<id>Arn}`` placeholders are replaced by the
+functions' ARN tokens here, not through ``definition_substitutions`` (which would leave the
+placeholders in DefinitionString and move the ARNs to a separate DefinitionSubstitutions
+map): the result is one self-contained ``Fn::Join`` with ``Fn::GetAtt [<Function>, Arn]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import cast
+
+from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+ASL_PATH = Path(__file__).resolve().parent.parent / "statemachines" / "upgrade.asl.json"
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+
+SERVICE_WIDE_REASON = (
+    "Added by CDK for logging level ALL and tracing: the CloudWatch Logs delivery actions (CreateLogDelivery, "
+    "GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, "
+    "DescribeResourcePolicies, DescribeLogGroups) and X-Ray PutTraceSegments, PutTelemetryRecords, "
+    "GetSamplingRules, GetSamplingTargets do not support resource-level permissions."
+)
+INVOKE_QUALIFIERS_REASON = (
+    "grant_invoke also allows the qualified ARNs (<function>:<version|alias>) of this same step function; "
+    "the wildcard covers versions and aliases of one function of this stack, nothing else."
+)
+
+
+class UpgradeWorkflow(Construct):
+    """STANDARD state machine with ALL-level execution logs and X-Ray tracing."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, functions: Mapping[str, lambda_.Function]) -> None:
+        super().__init__(scope, construct_id)
+        substitutions = {f"{function_id}Arn": function.function_arn for function_id, function in functions.items()}
+        definition = substitute(ASL_PATH.read_text(encoding="utf-8"), substitutions)
+
+        self.log_group = logs.LogGroup(self, "ExecutionLogs", retention=logs.RetentionDays.ONE_MONTH)
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            definition_body=sfn.DefinitionBody.from_string(definition),
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            tracing_enabled=True,
+            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+        )
+        for function in functions.values():
+            function.grant_invoke(self.state_machine)
+        self._acknowledge(functions)
+
+    def _acknowledge(self, functions: Mapping[str, lambda_.Function]) -> None:
+        stack = Stack.of(self)
+        invoke_findings = [
+            f"AwsSolutions-IAM5[Resource::<{stack.resolve(stack.get_logical_id(_cfn(function)))}.Arn>:*]"
+            for function in functions.values()
+        ]
+        Validations.of(self.state_machine.role).acknowledge(
+            Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason=SERVICE_WIDE_REASON),
+            *(Acknowledgment(id=finding, reason=INVOKE_QUALIFIERS_REASON) for finding in invoke_findings),
+        )
+
+
+def _cfn(function: lambda_.Function) -> CfnElement:
+    return cast(CfnElement, function.node.default_child)
+
+
+def substitute(definition: str, values: Mapping[str, str]) -> str:
+    """Replace every ``${Name}``; fail synth when the ASL and the functions drift apart."""
+    used = set(_PLACEHOLDER.findall(definition))
+    missing, unused = sorted(used - values.keys()), sorted(values.keys() - used)
+    if missing or unused:
+        raise ValueError(
+            f"{ASL_PATH.name}: placeholders without a function: {missing or 'none'}; "
+            f"functions the definition never uses: {unused or 'none'}"
+        )
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], definition)

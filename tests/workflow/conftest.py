@@ -1,0 +1,36 @@
+"""Workflow tests execute the state machine of a fresh synthesis, with the real handlers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.app_factory import build_app
+from simulator.runner import run_scenario
+from simulator.scenario import Scenario
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "simulator" / "scenarios"
+
+
+@pytest.fixture(scope="session")
+def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    build_app(outdir=str(outdir)).synth()
+    return outdir
+
+
+@pytest.fixture
+def simulate(cdk_out: Path) -> Callable[..., dict[str, Any]]:
+    """Run a shipped scenario by name, optionally changed: simulate("seed-blue-green", faults=[...])."""
+
+    def run(name: str, **changes: Any) -> dict[str, Any]:
+        raw = Scenario.load(SCENARIOS / f"{name}.json").model_dump()
+        scenario = Scenario.model_validate({**raw, **changes})
+        return run_scenario(scenario, cdk_out)
+
+    return run
