@@ -17,6 +17,7 @@ newer families, as they do on AWS (see aurora-upgrade-facts.md §5.2):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 Scope = Literal["cluster", "instance"]
@@ -56,7 +57,8 @@ class ParamSpec:
     modifiable: bool = True
 
 
-def _static(
+def _param(
+    apply_type: str,
     name: str,
     data_type: str,
     allowed: str,
@@ -65,19 +67,11 @@ def _static(
     first: int = _OLDEST,
     last: int = _NEWEST,
 ) -> ParamSpec:
-    return ParamSpec(name, "static", data_type, allowed, default, description, first, last)
+    return ParamSpec(name, apply_type, data_type, allowed, default, description, first, last)
 
 
-def _dynamic(
-    name: str,
-    data_type: str,
-    allowed: str,
-    default: str | None,
-    description: str,
-    first: int = _OLDEST,
-    last: int = _NEWEST,
-) -> ParamSpec:
-    return ParamSpec(name, "dynamic", data_type, allowed, default, description, first, last)
+_static = partial(_param, "static")
+_dynamic = partial(_param, "dynamic")
 
 
 _VERSIONED: tuple[ParamSpec, ...] = (

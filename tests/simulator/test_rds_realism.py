@@ -28,16 +28,6 @@ PASSWORD = "not-a-real-password"
 Start = Callable[..., RealisticRds]
 
 
-@pytest.fixture(autouse=True)
-def _fake_aws(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-
-
 @pytest.fixture
 def start() -> Iterator[Start]:
     """Start moto plus the realism layer with the given faults/polls (once per test)."""
