@@ -104,6 +104,14 @@ class ClusterScope:
     def old_cluster_snapshots(self) -> tuple[RdsResource, ...]:
         return self._each("cluster-snapshot", "{id}-old*")
 
+    @property
+    def aside_clusters(self) -> tuple[RdsResource, ...]:
+        return self._each("cluster", "{id}-aside-*")
+
+    @property
+    def aside_snapshots(self) -> tuple[RdsResource, ...]:
+        return self._each("cluster-snapshot", "{id}-aside-*")
+
 
 def _all(kind: str) -> RdsResource:
     return RdsResource(kind, "*")
@@ -169,13 +177,50 @@ OLD_INSTANCES = (
     "input asks for delete_old_cluster."
 )
 
+GROUP_FAMILIES = (
+    "Preflight reads the family of the cluster's and instances' current parameter groups (user-chosen names) to "
+    "capture the settings a restore must recreate; DescribeDBClusterParameterGroups/DescribeDBParameterGroups, "
+    "read-only."
+)
+ANY_SNAPSHOT = (
+    "A standalone restore names any manual snapshot of the account (user-chosen names, e.g. one taken by hand "
+    "before an upgrade); it is only read here and restored under a configured cluster's identifier."
+)
+EVENTS_READ = (
+    "DescribeEvents does not support resource-level permissions; the in-place check reads the cluster's recent "
+    "events to report why Aurora refused or failed an upgrade (read-only)."
+)
+RENAME_MEMBERS = (
+    "A rollback renames the failed cluster's instances (user-chosen names) to <name>-aside-<run> so the original "
+    "identifiers are free for the restored instances; instance names are not derivable from the cluster id."
+)
+RESTORE_INPUTS = (
+    "RestoreDBClusterFromSnapshot is also authorized on what it names: the snapshot (possibly user-named), the "
+    "cluster's own DB subnet group and its source-version cluster parameter group (user-chosen names)."
+)
+RECREATE_MEMBERS = (
+    "The restored cluster's instances are recreated under their original, user-chosen identifiers with their "
+    "original (user-named) DB parameter groups; only members of a configured cluster are created."
+)
+ASIDE_INSTANCES = (
+    "Deleting the kept-aside cluster (only when the input sets delete_failed_cluster) deletes its instances, "
+    "which carry their user-chosen names plus -aside-<run>."
+)
+
 
 def _preflight(scope: ClusterScope) -> tuple[Grant, ...]:
     return (
-        Grant("DescribeClusters", ("DescribeDBClusters",), scope.clusters),
-        Grant("DescribeMembers", ("DescribeDBInstances",), (_all("db"),), INSTANCES_READ),
+        Grant("DescribeClusters", ("DescribeDBClusters", "ListTagsForResource"), scope.clusters),
+        Grant("DescribeMembers", ("DescribeDBInstances", "ListTagsForResource"), (_all("db"),), INSTANCES_READ),
         Grant("ReadEngineCatalogue", ("DescribeDBEngineVersions",), (EVERY_RESOURCE,), ENGINE_CATALOGUE),
         Grant("FindBlueGreen", ("DescribeBlueGreenDeployments",), (_all("deployment"),), DEPLOYMENT_IDS),
+        Grant(
+            "ReadParameterGroupFamilies",
+            ("DescribeDBClusterParameterGroups", "DescribeDBParameterGroups"),
+            (_all("cluster-pg"), _all("pg")),
+            GROUP_FAMILIES,
+        ),
+        Grant("FindRestoreSnapshot", ("DescribeDBClusterSnapshots",), (_all("cluster-snapshot"),), ANY_SNAPSHOT),
     )
 
 
@@ -359,6 +404,88 @@ def _clean_up(scope: ClusterScope) -> tuple[Grant, ...]:
     )
 
 
+def _start_in_place_upgrade(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),
+        # the upgrade call is authorized on the cluster and on the target-family groups it names (ours)
+        Grant(
+            "UpgradeInPlace",
+            ("ModifyDBCluster",),
+            scope.clusters + scope.own_cluster_parameter_groups + scope.own_instance_parameter_groups,
+            OWN_NAMES,
+        ),
+    )
+
+
+def _check_in_place_upgrade(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),
+        Grant("ReadUpgradeEvents", ("DescribeEvents",), (EVERY_RESOURCE,), EVENTS_READ),
+    )
+
+
+def _settle_instances(_: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant("DescribeMembers", ("DescribeDBInstances",), (_all("db"),), INSTANCES_READ),
+        Grant("RebootPendingMembers", ("RebootDBInstance",), (_all("db"),), REBOOT_MEMBERS),
+    )
+
+
+def _assess_rollback(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),)
+
+
+def _move_aside(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant("FindReplacedCluster", ("DescribeDBClusters",), (_all("cluster"),), CLUSTERS_LIST),
+        Grant("DescribeMembers", ("DescribeDBInstances",), (_all("db"),), INSTANCES_READ),
+        Grant("RenameClusterAside", ("ModifyDBCluster",), scope.clusters + scope.aside_clusters, OWN_NAMES),
+        Grant("RenameInstancesAside", ("ModifyDBInstance",), (_all("db"),), RENAME_MEMBERS),
+    )
+
+
+def _restore_cluster(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),
+        Grant("FindSnapshot", ("DescribeDBClusterSnapshots",), (_all("cluster-snapshot"),), ANY_SNAPSHOT),
+        Grant("RestoreUnderOriginalName", ("RestoreDBClusterFromSnapshot", "AddTagsToResource"), scope.clusters),
+        # the restore is also authorized on the snapshot, subnet group and parameter group it names
+        Grant(
+            "RestoreFromSnapshot",
+            ("RestoreDBClusterFromSnapshot",),
+            (_all("cluster-snapshot"), _all("subgrp"), _all("cluster-pg")),
+            RESTORE_INPUTS,
+        ),
+    )
+
+
+def _create_instances(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant("DescribeMembers", ("DescribeDBInstances",), (_all("db"),), INSTANCES_READ),
+        Grant("CreateMembersInRestoredCluster", ("CreateDBInstance",), scope.clusters),
+        Grant("CreateMembers", ("CreateDBInstance", "AddTagsToResource"), (_all("db"), _all("pg")), RECREATE_MEMBERS),
+    )
+
+
+def _verify_restore(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),
+        Grant("DescribeMembers", ("DescribeDBInstances",), (_all("db"),), INSTANCES_READ),
+    )
+
+
+def _delete_failed_cluster(scope: ClusterScope) -> tuple[Grant, ...]:
+    return (
+        Grant(
+            "DeleteAsideCluster",
+            ("DescribeDBClusters", "ModifyDBCluster", "DeleteDBCluster", "CreateDBClusterSnapshot"),
+            scope.aside_clusters + scope.aside_snapshots,
+            OWN_NAMES,
+        ),
+        Grant("DeleteAsideInstances", ("DeleteDBInstance",), (RdsResource("db", "*-aside-*"),), ASIDE_INSTANCES),
+    )
+
+
 def _notify(scope: ClusterScope) -> tuple[Grant, ...]:
     return (
         Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),
@@ -384,6 +511,15 @@ RDS_POLICIES: Mapping[str, PolicyBuilder] = {
     "CheckSwitchoverFunction": _check_switchover,
     "VerifyUpgradeFunction": _verify_upgrade,
     "CleanUpFunction": _clean_up,
+    "StartInPlaceUpgradeFunction": _start_in_place_upgrade,
+    "CheckInPlaceUpgradeFunction": _check_in_place_upgrade,
+    "SettleInstancesFunction": _settle_instances,
+    "AssessRollbackFunction": _assess_rollback,
+    "MoveAsideFunction": _move_aside,
+    "RestoreClusterFunction": _restore_cluster,
+    "CreateInstancesFunction": _create_instances,
+    "VerifyRestoreFunction": _verify_restore,
+    "DeleteFailedClusterFunction": _delete_failed_cluster,
     "NotifyFunction": _notify,
 }
 

@@ -33,6 +33,15 @@ STEP_HANDLERS: Mapping[str, str] = {
     "CheckSwitchoverFunction": "blue_green.handler.check_switchover",
     "VerifyUpgradeFunction": "verify.handler.handler",
     "CleanUpFunction": "cleanup.handler.handler",
+    "StartInPlaceUpgradeFunction": "in_place.handler.start",
+    "CheckInPlaceUpgradeFunction": "in_place.handler.check",
+    "SettleInstancesFunction": "in_place.handler.settle",
+    "AssessRollbackFunction": "rollback.handler.assess",
+    "MoveAsideFunction": "rollback.handler.move_aside",
+    "RestoreClusterFunction": "restore.handler.restore_cluster",
+    "CreateInstancesFunction": "restore.handler.create_instances",
+    "VerifyRestoreFunction": "restore.handler.verify",
+    "DeleteFailedClusterFunction": "rollback.handler.delete_failed",
     NOTIFY_FUNCTION: "notify.handler.handler",
 }
 
@@ -49,7 +58,7 @@ class AuroraUpgradeStack(Stack):
         super().__init__(
             scope,
             construct_id,
-            description="Aurora PostgreSQL major version upgrade (blue/green) workflow: Step Functions + Lambda + SNS",
+            description="Aurora PostgreSQL major version upgrades: blue/green, in place, rollback",
             **kwargs,
         )
         notifications = Notifications(self, "Notifications", emails=config.notification_emails)

@@ -7,6 +7,8 @@ code, for example::
      {"kind": "blue_green_invalid_configuration"},
      {"kind": "blue_green_task_failed", "task": "DB_ENGINE_VERSION_UPGRADE"},
      {"kind": "switchover_failed"},
+     {"kind": "in_place_prechecks_failed", "message": "..."},
+     {"kind": "in_place_upgrade_failed"},
      {"kind": "error", "operation": "ModifyDBCluster", "code": "InvalidDBClusterStateFault",
       "message": "...", "times": 1}]
 
@@ -113,8 +115,44 @@ class SwitchoverFailedFault(_Fault):
     )
 
 
+DEFAULT_PRECHECK_FAILURE = (
+    'The ["reg*"] data types are used in user tables: column public.job_queue.handler has type regprocedure. '
+    "Drop or alter these columns, then upgrade again. Please check the precheck log file for more details."
+)
+
+
+class InPlacePrechecksFailedFault(_Fault):
+    """Aurora's own prechecks refuse an in-place major upgrade (aurora-upgrade-facts.md §1.1).
+
+    After the upgrading polls the cluster is ``available`` again on the old version with its old
+    parameter groups, and an RDS-EVENT-0174-like event says why. Nothing needs rolling back.
+    """
+
+    kind: Literal["in_place_prechecks_failed"]
+    message: str | None = Field(default=None, description="Why the prechecks failed (default: a reg* column).")
+
+    def details(self) -> str:
+        return self.message or DEFAULT_PRECHECK_FAILURE
+
+
+class InPlaceUpgradeFailedFault(_Fault):
+    """An in-place major upgrade fails after the engine started changing and is not rolled back.
+
+    After the upgrading polls the cluster and every instance are ``failed``, still reporting the old
+    EngineVersion: the case that needs the pre-upgrade snapshot restored.
+    """
+
+    kind: Literal["in_place_upgrade_failed"]
+
+
 Fault = Annotated[
-    ThrottleFault | ErrorFault | BlueGreenInvalidConfigurationFault | BlueGreenTaskFailedFault | SwitchoverFailedFault,
+    ThrottleFault
+    | ErrorFault
+    | BlueGreenInvalidConfigurationFault
+    | BlueGreenTaskFailedFault
+    | SwitchoverFailedFault
+    | InPlacePrechecksFailedFault
+    | InPlaceUpgradeFailedFault,
     Field(discriminator="kind"),
 ]
 ApiFault = ThrottleFault | ErrorFault
@@ -169,7 +207,7 @@ class FaultInjector:
         return None
 
     def claim(self, *kinds: str) -> Fault | None:
-        """Reserve the first unused fault of one of ``kinds`` (blue/green faults); not logged yet."""
+        """Reserve the first unused fault of one of ``kinds`` (blue/green, in-place); not logged yet."""
         for index, fault in self._available():
             if fault.kind in kinds:
                 self._take(index)

@@ -10,6 +10,8 @@ account and region backend is affected, and everything is restored on exit. Beha
 
 * ``rds_realism_parameters``: engine catalogue, engine defaults, parameter-group validation;
 * ``rds_realism_clusters``: ModifyDBCluster validation, parameter status, reboots, snapshots;
+* ``rds_in_place``: in-place major upgrades over several describes, their events and faults;
+* ``rds_restore``: restore from snapshot, instance creation, renames, automated backups;
 * ``rds_blue_green``: blue/green validation, provisioning, switchover and their faults;
 * this module: API-level fault injection (throttling, errors) and call counting.
 """
@@ -27,7 +29,7 @@ from moto.rds import models as rds_models
 from moto.rds.exceptions import RDSClientError
 from moto.rds.responses import RDSResponse
 
-from simulator import rds_blue_green, rds_realism_clusters, rds_realism_parameters
+from simulator import rds_blue_green, rds_realism_clusters, rds_realism_parameters, rds_restore
 from simulator.faults import ApiFault, FaultPlan
 from simulator.rds_realism_state import Patch, RealisticRds
 
@@ -40,6 +42,10 @@ MOTO_INTERNALS: tuple[tuple[Any, str], ...] = (
     (RDSResponse, "_enrich_response"),
     (RDSResponse, "_get_action"),
     (rds_models.DBCluster, "members"),
+    (rds_models.DBCluster, "status"),  # a property that flips "creating" to "available" when read
+    (rds_models.DBCluster, "master_user_password"),  # setter, for restores of managed-password clusters
+    (rds_models.RDSBackend, "describe_events"),  # serves the events appended to ``backend.events``
+    (RDSResponse, "describe_events"),
     (rds_models.DBInstance, "db_parameter_groups"),
     (rds_models.DBInstanceClustered, "engine_version"),
     (rds_models.BlueGreenDeployment, "set_status"),
@@ -80,6 +86,7 @@ def _all_patches(sim: RealisticRds) -> list[Patch]:
         _call_action_patch(sim),
         *rds_realism_parameters.patches(sim),
         *rds_realism_clusters.patches(sim),
+        *rds_restore.patches(),
         *rds_blue_green.patches(sim),
     ]
     targets = [(p.owner, p.attribute) for p in patches]

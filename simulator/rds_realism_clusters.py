@@ -8,6 +8,9 @@ What moto lacks and real Aurora PostgreSQL does (aurora-upgrade-facts.md §3.2, 
 * attaching a parameter group, or changing a static parameter, leaves members ``pending-reboot``
   until the instance is rebooted; rebooting the writer restarts the readers too;
 * reboots and cluster snapshots take time: the resource is busy for ``polls`` describes.
+
+The handlers here also drive ``rds_in_place`` (major upgrades over several describes) and
+``rds_restore`` (restore, instance creation, renames), which share these moto actions.
 """
 
 from __future__ import annotations
@@ -18,14 +21,13 @@ from moto.core.responses import ActionResult
 from moto.rds.exceptions import (
     DBClusterNotFoundError,
     DBInstanceNotFoundError,
-    InvalidDBClusterSnapshotStateFault,
     InvalidParameterCombination,
     RDSClientError,
 )
 from moto.rds.models import DBCluster, DBInstance, DBInstanceClustered, RDSBackend
 from moto.rds.responses import RDSResponse
 
-from simulator import catalogue
+from simulator import catalogue, rds_in_place, rds_restore
 from simulator.rds_realism_parameters import (
     cluster_group_family,
     ensure_default_cluster_group,
@@ -82,11 +84,12 @@ def _check_custom_instance_groups(cluster: DBCluster) -> None:
             )
 
 
-def _validate_modify(backend: RDSBackend, params: Any) -> tuple[DBCluster, bool]:
-    """Validate ModifyDBCluster; returns the cluster and whether the engine version changes."""
+def _validate_modify(sim: RealisticRds, backend: RDSBackend, params: Any) -> tuple[DBCluster, bool, bool]:
+    """Validate ModifyDBCluster; returns the cluster, whether the version changes, and if to a new major."""
     cluster = backend.clusters.get(params.get("DBClusterIdentifier"))
     if cluster is None:
         raise DBClusterNotFoundError(params.get("DBClusterIdentifier"))
+    rds_restore.check_cluster_modifiable(sim, cluster)
     current, requested = cluster.engine_version, params.get("EngineVersion")
     upgrading = bool(requested) and requested != current
     if upgrading:
@@ -103,17 +106,11 @@ def _validate_modify(backend: RDSBackend, params: Any) -> tuple[DBCluster, bool]
     _check_instance_group(backend, instance_group, family)
     if major and instance_group is None:
         _check_custom_instance_groups(cluster)
-    return cluster, upgrading
+    return cluster, upgrading, major
 
 
-def _after_upgrade(sim: RealisticRds, cluster: DBCluster, instance_group: str | None) -> None:
-    """moto applies the new version at once; the upgrade restarts every member, so all are in sync."""
-    family = catalogue.family_of(cluster.engine_version)
-    for member in cluster.members:
-        if instance_group is not None:
-            member.db_parameter_group_name = instance_group
-        elif family and str(member.db_parameter_group_name or "").startswith("default."):
-            member.db_parameter_group_name = f"default.{family}"
+def _after_minor_upgrade(sim: RealisticRds, cluster: DBCluster) -> None:
+    """moto applies a minor version at once; the upgrade restarts every member, so all are in sync."""
     sim.set_member_status(cluster.members, IN_SYNC)
     sim.set_instance_status(cluster.members, IN_SYNC)
 
@@ -196,43 +193,63 @@ def patches(sim: RealisticRds) -> list[Patch]:
     }
 
     def create_db_cluster(self: RDSResponse) -> Any:
-        if self.params.get("Engine") == catalogue.ENGINE:
-            _default_cluster_group(self.backend, self.params, self.params.get("EngineVersion"))
-        return originals["create_db_cluster"](self)
+        rds_restore.check_cluster_id_free(self.backend, self.params.get("DBClusterIdentifier"))
+        if self.params.get("Engine") != catalogue.ENGINE:
+            return originals["create_db_cluster"](self)
+        _default_cluster_group(self.backend, self.params, self.params.get("EngineVersion"))
+        result = originals["create_db_cluster"](self)
+        rds_restore.aurora_defaults(payload(result)["DBCluster"], self.params)
+        return result
 
     def modify_db_cluster(self: RDSResponse) -> Any:
-        cluster, upgrading = _validate_modify(self.backend, self.params)
-        old_group, members = str(cluster.parameter_group).lower(), cluster.members
+        cluster, upgrading, major = _validate_modify(sim, self.backend, self.params)
+        old_id = cluster.db_cluster_identifier
+        new_id = rds_restore.prepare_cluster_rename(self.backend, cluster, self.params)
+        upgrade = rds_in_place.take_request(self.params) if major else None
+        before, old_group, members = sim.status_of(cluster), str(cluster.parameter_group).lower(), cluster.members
         result = originals["modify_db_cluster"](self)
+        cluster.status = before  # moto makes every modified cluster "available", a failed one too
         for member in members:  # moto loses the members of a renamed cluster; AWS keeps them
             member.db_cluster_identifier = cluster.db_cluster_identifier
         new_group = self.params.get("DBClusterParameterGroupName")
-        if upgrading:
-            _after_upgrade(sim, cluster, self.params.get("DBInstanceParameterGroupName"))
+        if upgrade is not None:
+            rds_in_place.accept(sim, self.backend, cluster, upgrade)
+        elif upgrading:
+            _after_minor_upgrade(sim, cluster)
         elif new_group is not None and new_group.lower() != old_group:
             sim.set_member_status(cluster.members, APPLYING)
-        return result
+        if new_id is not None:
+            rds_restore.after_cluster_rename(sim, cluster, old_id, before)
+        # moto answers with a copy taken before its changes; AWS shows the cluster as it now is
+        return result if upgrade is None and new_id is None else ActionResult({"DBCluster": cluster})
 
     def _instance_family(self: RDSResponse) -> str | None:
         cluster = self.backend.clusters.get(self.params.get("DBClusterIdentifier") or "")
         return catalogue.family_of(cluster.engine_version) if cluster is not None else None
 
     def create_db_instance(self: RDSResponse) -> Any:
+        cluster = rds_restore.check_create_instance(sim, self.backend, self.params)
         _check_instance_group(self.backend, self.params.get("DBParameterGroupName"), _instance_family(self))
-        return originals["create_db_instance"](self)
+        result = originals["create_db_instance"](self)
+        rds_restore.after_create_instance(sim, cluster, payload(result)["DBInstance"])
+        return result
 
     def modify_db_instance(self: RDSResponse) -> Any:
         instance = self.backend.databases.get(self.params.get("DBInstanceIdentifier"))
-        new_group = self.params.get("DBParameterGroupName")
-        if instance is None or new_group is None:
+        if instance is None:
             return originals["modify_db_instance"](self)
-        cluster = getattr(instance, "cluster", None)
-        family = catalogue.family_of(cluster.engine_version) if cluster is not None else None
-        _check_instance_group(self.backend, new_group, family)
-        old_group = str(instance.db_parameter_group_name or "").lower()
+        new_id = rds_restore.prepare_instance_modify(sim, self.backend, instance, self.params)
+        new_group = self.params.get("DBParameterGroupName")
+        if new_group is not None:
+            cluster = getattr(instance, "cluster", None)
+            family = catalogue.family_of(cluster.engine_version) if cluster is not None else None
+            _check_instance_group(self.backend, new_group, family)
+        before, old_group = sim.status_of(instance), str(instance.db_parameter_group_name or "").lower()
         result = originals["modify_db_instance"](self)
-        if new_group.lower() != old_group:
+        if new_group is not None and new_group.lower() != old_group:
             sim.set_instance_status([instance], APPLYING)
+        if new_id is not None:
+            sim.begin(instance, "renaming", final=before)
         return result
 
     def reboot_db_instance(self: RDSResponse) -> ActionResult:
@@ -249,6 +266,7 @@ def patches(sim: RealisticRds) -> list[Patch]:
     def describe_db_instances(self: RDSResponse) -> Any:
         result = originals["describe_db_instances"](self)
         for instance in payload(result)["DBInstances"]:
+            sim.tick_transition(instance)
             _tick_reboot(sim, instance)
             sim.poll_instance_status(instance)
         return result
@@ -256,6 +274,8 @@ def patches(sim: RealisticRds) -> list[Patch]:
     def describe_db_clusters(self: RDSResponse) -> Any:
         result = originals["describe_db_clusters"](self)
         for cluster in payload(result)["DBClusters"]:
+            sim.tick_transition(cluster)
+            rds_in_place.tick(sim, cluster)
             for member in cluster.members:
                 _tick_reboot(sim, member)
                 sim.poll_member_status(member)
@@ -275,17 +295,13 @@ def patches(sim: RealisticRds) -> list[Patch]:
         return result
 
     def restore_db_cluster_from_snapshot(self: RDSResponse) -> Any:
-        identifier = str(self.params.get("SnapshotIdentifier")).split(":")[-1]
-        snapshot = self.backend.cluster_snapshots.get(identifier)
-        if snapshot is not None and snapshot.status != "available":
-            raise InvalidDBClusterSnapshotStateFault(
-                f"Cannot restore from DB cluster snapshot {identifier}: its status is {snapshot.status}, "
-                "it must be available."
-            )
+        snapshot = rds_restore.check_restore(self.backend, self.params)
         if snapshot is not None and snapshot.engine == catalogue.ENGINE:
             version = self.params.get("EngineVersion") or snapshot.engine_version
             _default_cluster_group(self.backend, self.params, version)
-        return originals["restore_db_cluster_from_snapshot"](self)
+        result = originals["restore_db_cluster_from_snapshot"](self)
+        rds_restore.after_restore(sim, payload(result)["DBCluster"], self.params)
+        return result
 
     handlers = [
         create_db_cluster,

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 from weakref import WeakKeyDictionary
+
+from moto.core.utils import utcnow
 
 from simulator.faults import Fault, FaultInjector, FaultPlan, InjectedFault
 
@@ -41,6 +44,60 @@ class Countdown:
     @property
     def elapsed(self) -> int:
         return self.total - self.remaining
+
+
+@dataclass
+class Transition:
+    """A cluster or instance that shows ``busy`` for the rest of ``countdown``, then ``final``.
+
+    Used for what moto does at once but AWS does over minutes: creating a restored cluster or an
+    instance in it, and renaming. ``final`` is the status from before (a failed cluster stays failed).
+    """
+
+    busy: str
+    countdown: Countdown
+    final: str = "available"
+
+
+@dataclass
+class InPlaceUpgrade:
+    """An accepted in-place major upgrade of one cluster (aurora-upgrade-facts.md §4.2).
+
+    AWS answers at once with the target in PendingModifiedValues, starts "a few moments later"
+    (one more describe still shows ``available``), is ``upgrading`` for ``countdown`` describes,
+    then finishes on the new version, or not at all when a fault was claimed.
+    """
+
+    source: str
+    target: str
+    cluster_group: str
+    instance_group: str | None
+    countdown: Countdown
+    fault: Fault | None = None
+    announced: bool = False  # the "still available" describe was shown
+    started: bool = False
+
+
+@dataclass(frozen=True)
+class RdsEvent:
+    """One RDS event, shaped as moto's DescribeEvents serializes it.
+
+    moto's own ``Event`` only knows a fixed list of instance/snapshot messages; the upgrade and
+    rename events the workflow reads (RDS-EVENT-0363/0174/0176/0172) are not among them.
+    """
+
+    source_identifier: str
+    source_type: str
+    message: str
+    event_categories: list[str]
+    source_arn: str
+    date: datetime = field(default_factory=utcnow)
+
+
+def record_cluster_event(cluster: Any, message: str, *categories: str) -> None:
+    """Append an event for ``cluster`` to its backend's event list (read by moto's DescribeEvents)."""
+    event = RdsEvent(cluster.db_cluster_identifier, "db-cluster", message, list(categories), cluster.db_cluster_arn)
+    cluster.backend.events.append(event)
 
 
 @dataclass
@@ -74,6 +131,9 @@ class RealisticRds:
     snapshots: WeakKeyDictionary[Any, Countdown] = field(default_factory=WeakKeyDictionary)
     blue_green: WeakKeyDictionary[Any, BlueGreenState] = field(default_factory=WeakKeyDictionary)
     applying_seen: set[tuple[str, int]] = field(default_factory=set)
+    transitions: WeakKeyDictionary[Any, Transition] = field(default_factory=WeakKeyDictionary)
+    upgrades: WeakKeyDictionary[Any, InPlaceUpgrade] = field(default_factory=WeakKeyDictionary)
+    restored: WeakKeyDictionary[Any, bool] = field(default_factory=WeakKeyDictionary)
 
     @classmethod
     def create(cls, faults: FaultPlan | None, polls: int, strict_parameters: bool) -> RealisticRds:
@@ -93,6 +153,35 @@ class RealisticRds:
 
     def countdown(self) -> Countdown:
         return Countdown(self.polls)
+
+    def status_of(self, resource: Any) -> str:
+        """Status as the next describe will show it (moto's own status may lag behind a transition)."""
+        transition = self.transitions.get(resource)
+        if transition is not None:
+            return transition.busy
+        upgrade = self.upgrades.get(resource)
+        if upgrade is not None and upgrade.started:
+            return "upgrading"
+        status = str(resource.status)
+        # moto shows a new cluster "creating" to exactly one reader and treats it as available after
+        # that; seeded worlds rely on it, so an untracked "creating" counts as available.
+        return "available" if status == "creating" else status
+
+    def begin(self, resource: Any, busy: str, final: str = "available") -> None:
+        """Show ``busy`` for the next ``polls`` describes of ``resource``, then ``final``."""
+        self.transitions[resource] = Transition(busy, self.countdown(), final)
+        resource.status = busy
+
+    def tick_transition(self, resource: Any) -> None:
+        """Count one describe of ``resource``; re-asserts the busy status (moto flips "creating" itself)."""
+        transition = self.transitions.get(resource)
+        if transition is None:
+            return
+        if transition.countdown.tick():
+            del self.transitions[resource]
+            resource.status = transition.final
+        else:
+            resource.status = transition.busy
 
     # --- DBClusterParameterGroupStatus (cluster members) and ParameterApplyStatus (instances) ---
     # "applying" is shown by exactly one describe of the resource, then becomes "pending-reboot".

@@ -98,12 +98,15 @@ def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level:
         for logical_id in workflow.topic_logical_ids:
             boto3.client("sns", region_name=scenario.region).create_topic(Name=logical_id)
         machine_arn = _create_state_machine(workflow, scenario)
+        base = scenario.execution_name or f"simulated-{scenario.name}"
+        runs = [(f"{base}-before-{n}", given) for n, given in enumerate(scenario.before, start=1)]
+        runs += [(base if n == 1 else f"{base}-rerun-{n}", scenario.input) for n in range(1, scenario.repeat + 1)]
         earlier: list[dict[str, Any]] = []
-        for attempt in range(1, scenario.repeat + 1):
+        for name, given in runs:
             recorder.reset()
-            execution = _execute(machine_arn, scenario, attempt)
+            execution = _execute(machine_arn, scenario.region, name, given)
             outcome = _collect(scenario, execution, recorder)
-            earlier.append({"status": outcome["status"], "states": outcome["states"]})
+            earlier.append({"name": name, "status": outcome["status"], "states": outcome["states"]})
         outcome["earlier_runs"] = earlier[:-1]
         outcome["faults_injected"] = [asdict(fault) for fault in realism.fault_log]
         return outcome
@@ -126,14 +129,9 @@ def _create_state_machine(workflow: SynthesizedWorkflow, scenario: Scenario) -> 
     return str(machine["stateMachineArn"])
 
 
-def _execute(machine_arn: str, scenario: Scenario, attempt: int) -> dict[str, Any]:
-    sfn = boto3.client("stepfunctions", region_name=scenario.region)
-    name = scenario.execution_name or f"simulated-{scenario.name}"
-    started = sfn.start_execution(
-        stateMachineArn=machine_arn,
-        name=(name if attempt == 1 else f"{name}-rerun-{attempt}")[:80],
-        input=json.dumps(scenario.input),
-    )
+def _execute(machine_arn: str, region: str, name: str, given: dict[str, Any]) -> dict[str, Any]:
+    sfn = boto3.client("stepfunctions", region_name=region)
+    started = sfn.start_execution(stateMachineArn=machine_arn, name=name[:80], input=json.dumps(given))
     deadline = time.monotonic() + _EXECUTION_TIMEOUT_SECONDS
     while True:
         execution = sfn.describe_execution(executionArn=started["executionArn"])
@@ -155,7 +153,7 @@ def _collect(scenario: Scenario, execution: dict[str, Any], recorder: Recorder) 
         "scenario": scenario.name,
         "status": execution["description"]["status"],
         "states": entered,
-        "cluster": _cluster_summary(serving),
+        "cluster": _cluster_summary(rds, serving),
         "clusters": sorted(c["DBClusterIdentifier"] for c in clusters),
         "snapshots": [{"id": s["DBClusterSnapshotIdentifier"], "status": s["Status"]} for s in snapshots],
         "blue_green_deployments": [
@@ -175,10 +173,14 @@ def _collect(scenario: Scenario, execution: dict[str, Any], recorder: Recorder) 
     }
 
 
-def _cluster_summary(cluster: dict[str, Any] | None) -> dict[str, Any] | None:
+def _cluster_summary(rds: Any, cluster: dict[str, Any] | None) -> dict[str, Any] | None:
     if cluster is None:
         return None
     scaling = cluster.get("ServerlessV2ScalingConfiguration") or {}
+    writers = {m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", []) if m.get("IsClusterWriter")}
+    instances = rds.describe_db_instances(
+        Filters=[{"Name": "db-cluster-id", "Values": [cluster["DBClusterIdentifier"]]}]
+    )["DBInstances"]
     return {
         "id": cluster["DBClusterIdentifier"],
         "engine_version": cluster.get("EngineVersion"),
@@ -186,6 +188,20 @@ def _cluster_summary(cluster: dict[str, Any] | None) -> dict[str, Any] | None:
         "db_cluster_parameter_group": cluster.get("DBClusterParameterGroup"),
         "min_capacity": scaling.get("MinCapacity"),
         "max_capacity": scaling.get("MaxCapacity"),
+        "deletion_protection": cluster.get("DeletionProtection"),
+        "tags": {t["Key"]: t["Value"] for t in cluster.get("TagList", [])},
+        "instances": [
+            {
+                "id": i["DBInstanceIdentifier"],
+                "class": i.get("DBInstanceClass"),
+                "writer": i["DBInstanceIdentifier"] in writers,
+                "promotion_tier": i.get("PromotionTier"),
+                "parameter_group": (i.get("DBParameterGroups") or [{}])[0].get("DBParameterGroupName"),
+                "engine_version": i.get("EngineVersion"),
+                "status": i.get("DBInstanceStatus"),
+            }
+            for i in sorted(instances, key=lambda i: i["DBInstanceIdentifier"])
+        ],
     }
 
 

@@ -83,6 +83,9 @@ class Scenario(_Model):
     faults: list[dict[str, Any]] = []
     polls: int = Field(default=3, ge=0, le=50, description="describe calls before a change completes")
     repeat: int = Field(default=1, ge=1, le=5, description="run the same input this many times in a row")
+    before: list[dict[str, Any]] = Field(
+        default=[], description="inputs executed first (execution <name>-before-<n>), e.g. an upgrade later regretted"
+    )
     expect: Expectation | None = None
 
     @classmethod

@@ -1,6 +1,11 @@
 """Every test runs with fake AWS credentials and quiet Powertools: nothing can reach AWS."""
 
+import os
+
 import pytest
+
+# jsii prints a Node end-of-life banner on every synth; it says nothing about our code
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
 @pytest.fixture(autouse=True)

@@ -91,6 +91,33 @@ class Rds:
             response = self._client.modify_db_cluster(DBClusterIdentifier=cluster_id, ApplyImmediately=True, **changes)
         return dict(response["DBCluster"])
 
+    def find_instance(self, instance_id: str) -> Json | None:
+        with translated_errors():
+            found = _absent_on(
+                {"DBInstanceNotFound", "DBInstanceNotFoundFault"},
+                lambda: self._client.describe_db_instances(DBInstanceIdentifier=instance_id),
+            )
+        instances = found["DBInstances"] if found else []
+        return instances[0] if instances else None
+
+    def modify_instance(self, instance_id: str, **changes: Any) -> None:
+        with translated_errors():
+            self._client.modify_db_instance(DBInstanceIdentifier=instance_id, ApplyImmediately=True, **changes)
+
+    def create_instance(self, **settings: Any) -> None:
+        with translated_errors():
+            self._client.create_db_instance(**{k: v for k, v in settings.items() if v is not None})
+
+    def restore_cluster_from_snapshot(self, **settings: Any) -> None:
+        with translated_errors():
+            self._client.restore_db_cluster_from_snapshot(**{k: v for k, v in settings.items() if v is not None})
+
+    def cluster_events(self, cluster_id: str, minutes: int) -> list[Json]:
+        """Recent RDS events of a cluster, oldest first (AWS keeps them for 14 days)."""
+        return self._pages(
+            "describe_events", "Events", SourceIdentifier=cluster_id, SourceType="db-cluster", Duration=minutes
+        )
+
     def reboot_instance(self, instance_id: str) -> None:
         with translated_errors():
             self._client.reboot_db_instance(DBInstanceIdentifier=instance_id)

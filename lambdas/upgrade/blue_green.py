@@ -15,7 +15,7 @@ _SWITCHING = {"SWITCHOVER_IN_PROGRESS", "SWITCHOVER_COMPLETED"}
 def create_blue_green(state: WorkflowState, rds: Rds) -> BlueGreenProgress:
     plan = state.require_plan()
     groups = state.target_parameter_groups
-    if groups is None:
+    if groups is None or groups.cluster_parameter_group is None or groups.instance_parameter_group is None:
         raise BlueGreenConflict("target parameter groups were not prepared")
     existing = rds.find_blue_green_by_name(plan.names.blue_green_name)
     if existing is not None and existing.get("Source") != plan.cluster.cluster_arn:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws.rds import Rds
 from upgrade import naming
 from upgrade.models import CleanUp, WorkflowState
@@ -23,16 +25,24 @@ def clean_up(state: WorkflowState, rds: Rds) -> CleanUp:
     if not state.request.delete_old_cluster:
         return CleanUp(blue_green_deleted=deployment_deleted, old_cluster_id=old_id)
     final_snapshot = naming.final_snapshot_id(old_id, state.execution.name)
-    if old is not None and old.get("Status") not in _GONE:
-        if old.get("DeletionProtection"):
-            rds.modify_cluster(old_id, DeletionProtection=False)
-        for member in old.get("DBClusterMembers", []):
-            rds.delete_instance(member["DBInstanceIdentifier"])
+    if old is not None:
         # a final snapshot keeps the writes blue took between our snapshot and the switchover
-        rds.delete_cluster(old_id, final_snapshot_id=final_snapshot)
+        delete_with_final_snapshot(rds, old, final_snapshot)
     return CleanUp(
         blue_green_deleted=deployment_deleted,
         old_cluster_id=old_id,
         old_cluster_deleted=True,
         old_cluster_final_snapshot=final_snapshot,
     )
+
+
+def delete_with_final_snapshot(rds: Rds, cluster: dict[str, Any], final_snapshot_id: str) -> None:
+    """Delete a cluster we were told to delete: instances first (Aurora requires it), data kept in a snapshot."""
+    if cluster.get("Status") in _GONE:
+        return
+    cluster_id = cluster["DBClusterIdentifier"]
+    if cluster.get("DeletionProtection"):
+        rds.modify_cluster(cluster_id, DeletionProtection=False)
+    for member in cluster.get("DBClusterMembers", []):
+        rds.delete_instance(member["DBInstanceIdentifier"])
+    rds.delete_cluster(cluster_id, final_snapshot_id=final_snapshot_id)

@@ -73,3 +73,19 @@ class UpgradeVerificationFailed(UpgradeError):
 
 class ParameterGroupConflict(UpgradeError):
     """A parameter group with our deterministic name exists but does not fit (wrong family)."""
+
+
+class RestoreSourceInvalid(UpgradeError):
+    """The snapshot of a restore is missing or unusable, or nothing shows the settings to recreate."""
+
+
+class UpgradePrechecksFailed(UpgradeError):
+    """Aurora's own prechecks refused the in-place upgrade: the cluster is back on the old version, unchanged."""
+
+
+class InPlaceUpgradeFailed(UpgradeError):
+    """The in-place upgrade failed after the engine started changing: the snapshot is the way back."""
+
+
+class RestoreFailed(UpgradeError):
+    """Restoring the snapshot or recreating its instances did not succeed."""

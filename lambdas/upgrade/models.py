@@ -34,16 +34,23 @@ class Deadlines(_Strict):
     snapshot_minutes: int = Field(default=240, ge=5, le=2880)
     blue_green_ready_minutes: int = Field(default=720, ge=15, le=2880)
     switchover_minutes: int = Field(default=120, ge=5, le=1440)
+    upgrade_minutes: int = Field(default=480, ge=15, le=2880)
+    rename_minutes: int = Field(default=60, ge=5, le=1440)
+    restore_minutes: int = Field(default=480, ge=15, le=2880)
 
 
 class UpgradeInput(_Strict):
-    """What a person (or a schedule) asks for when starting an execution."""
+    """What a person (or a schedule) asks for when starting an upgrade."""
 
+    action: Literal["upgrade"] = "upgrade"
     cluster_id: str = Field(pattern=CLUSTER_ID_PATTERN, max_length=63)
     target_engine_version: str
-    strategy: Literal["blue_green"]
+    strategy: Literal["blue_green", "in_place"]
     switchover_timeout_seconds: int = Field(default=300, ge=30, le=3600)
     delete_old_cluster: bool = False
+    rollback_on_failure: bool = Field(default=True, description="in_place: restore the snapshot if the upgrade fails")
+    force_rollback: bool = Field(default=False, description="in_place: restore the snapshot even after success")
+    delete_failed_cluster: bool = Field(default=False, description="after a rollback, delete the kept-aside cluster")
     deadlines: Deadlines = Deadlines()
 
     @field_validator("target_engine_version")
@@ -57,15 +64,38 @@ class UpgradeInput(_Strict):
         return parse_version(self.target_engine_version)
 
 
-def parse_upgrade_input(raw: Any) -> UpgradeInput:
+class RestoreInput(_Strict):
+    """Put a cluster back as a snapshot holds it, under its own identifier (the seed's manual rollback)."""
+
+    action: Literal["restore"]
+    cluster_id: str = Field(pattern=CLUSTER_ID_PATTERN, max_length=63)
+    snapshot_id: str = Field(pattern=r"^[a-zA-Z](-?[a-zA-Z0-9])*$", max_length=255)
+    delete_failed_cluster: bool = False
+    deadlines: Deadlines = Deadlines()
+
+
+Request = UpgradeInput | RestoreInput
+
+
+def parse_request(raw: Any) -> Request:
     """Validate the execution input; the error names every offending field."""
+    model: type[UpgradeInput] | type[RestoreInput] = (
+        RestoreInput if isinstance(raw, dict) and raw.get("action") == "restore" else UpgradeInput
+    )
     try:
-        return UpgradeInput.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in issue['loc']) or 'input'}: {issue['msg']}" for issue in error.errors()
         )
         raise InvalidUpgradeInput(f"invalid execution input: {problems}") from None
+
+
+def parse_upgrade_input(raw: Any) -> UpgradeInput:
+    request = parse_request(raw)
+    if not isinstance(request, UpgradeInput):
+        raise InvalidUpgradeInput("this step belongs to an upgrade, but the input asks for a restore")
+    return request
 
 
 class Execution(_Lenient):
@@ -95,6 +125,47 @@ class ClusterFacts(_Lenient):
     members: list[Member]
 
 
+class InstanceConfig(_Lenient):
+    """What create_db_instance needs to recreate a member as it was."""
+
+    instance_id: str
+    instance_class: str
+    is_writer: bool
+    promotion_tier: int | None = None
+    parameter_group: str | None = None
+    availability_zone: str | None = None
+    publicly_accessible: bool | None = None
+    auto_minor_version_upgrade: bool | None = None
+    ca_certificate_identifier: str | None = None
+    monitoring_interval: int | None = None
+    monitoring_role_arn: str | None = None
+    performance_insights_enabled: bool | None = None
+    tags: dict[str, str] = {}
+
+
+class RestoreConfig(_Lenient):
+    """Everything restore_db_cluster_from_snapshot does not carry by itself, captured before any change."""
+
+    engine_version: str
+    cluster_parameter_group: str
+    subnet_group: str | None = None
+    security_group_ids: list[str] = []
+    port: int | None = None
+    kms_key_id: str | None = None
+    iam_database_authentication: bool = False
+    deletion_protection: bool = False
+    backup_retention_period: int | None = None
+    preferred_backup_window: str | None = None
+    copy_tags_to_snapshot: bool | None = None
+    cloudwatch_logs_exports: list[str] = []
+    storage_type: str | None = None
+    network_type: str | None = None
+    engine_lifecycle_support: str | None = None
+    serverless_v2: dict[str, float] | None = None
+    tags: dict[str, str] = {}
+    instances: list[InstanceConfig] = []
+
+
 class Names(_Lenient):
     """Deterministic names of everything the workflow creates (idempotent re-runs)."""
 
@@ -103,15 +174,23 @@ class Names(_Lenient):
     target_instance_parameter_group: str
     snapshot_id: str
     blue_green_name: str
+    aside_cluster_id: str
 
 
 class Plan(_Lenient):
+    action: Literal["upgrade", "restore"] = "upgrade"
+    strategy: Literal["blue_green", "in_place"] = "blue_green"
     cluster: ClusterFacts
     source_version: str
     target_version: str
     target_family: str
     already_at_target: bool = False
     names: Names
+    restore_config: RestoreConfig | None = None
+    restore_snapshot_id: str | None = Field(default=None, description="the snapshot a restore starts from")
+    rollback_on_failure: bool = True
+    force_rollback: bool = False
+    delete_failed_cluster: bool = False
     blue_green_deployment_id: str | None = Field(
         default=None, description="An existing deployment of ours found on a re-run."
     )
@@ -155,8 +234,10 @@ class ParameterCarryOver(_Lenient):
 
 
 class TargetParameterGroups(_Lenient):
-    cluster_parameter_group: str
-    instance_parameter_group: str
+    """Target-family groups; None where an in-place upgrade keeps the (new) default group."""
+
+    cluster_parameter_group: str | None
+    instance_parameter_group: str | None
     family: str
     cluster_parameters: ParameterCarryOver
     instance_parameters: ParameterCarryOver
@@ -181,6 +262,39 @@ class BlueGreenProgress(_Lenient):
     poll: Poll
 
 
+class InPlaceProgress(_Lenient):
+    status: str
+    engine_version: str
+    left_available: bool = False
+    ready: bool
+    rebooted: list[str] = []
+    poll: Poll
+
+
+class AsideProgress(_Lenient):
+    """The cluster being replaced, renamed aside with its instances so the original names are free."""
+
+    aside_cluster_id: str | None
+    renamed_instances: dict[str, str] = {}
+    ready: bool
+    poll: Poll
+
+
+class RestoreProgress(_Lenient):
+    cluster_id: str
+    snapshot_id: str
+    snapshot_time: str | None = None
+    status: str
+    instances: dict[str, str] = {}
+    ready: bool
+    poll: Poll
+
+
+class RollbackDecision(_Lenient):
+    needed: bool
+    reason: str
+
+
 class Verification(_Lenient):
     cluster_id: str
     engine_version: str
@@ -201,7 +315,7 @@ class StepError(_Lenient):
 
 
 class Notification(_Lenient):
-    event: Literal["succeeded", "failed", "already_upgraded"]
+    event: Literal["succeeded", "failed", "already_upgraded", "rolled_back", "restored"]
     subject: str
     message: str
     message_id: str | None = None
@@ -219,13 +333,24 @@ class WorkflowState(_Lenient):
     snapshot: SnapshotProgress | None = None
     blue_green: BlueGreenProgress | None = None
     switchover: BlueGreenProgress | None = None
+    in_place: InPlaceProgress | None = None
     verification: Verification | None = None
     cleanup: CleanUp | None = None
+    rollback: RollbackDecision | None = None
+    aside: AsideProgress | None = None
+    restore: RestoreProgress | None = None
+    restore_verification: Verification | None = None
+    failed_cluster_cleanup: CleanUp | None = None
     failure: dict[str, StepError] | None = None
 
     @property
     def request(self) -> UpgradeInput:
+        """The upgrade asked for (steps of a restore use ``restore_request``)."""
         return parse_upgrade_input(self.input)
+
+    @property
+    def deadlines(self) -> Deadlines:
+        return parse_request(self.input).deadlines
 
     def require_plan(self) -> Plan:
         if self.plan is None:

@@ -12,6 +12,7 @@ _NOT_ALLOWED = re.compile(r"[^a-z0-9]+")
 # RDS limits (letters, digits, single hyphens, starts with a letter)
 _BLUE_GREEN_NAME_MAX = 60
 _SNAPSHOT_ID_MAX = 255
+_IDENTIFIER_MAX = 63  # clusters and instances
 
 
 def _slug(text: str) -> str:
@@ -46,7 +47,17 @@ def names_for(
         target_instance_parameter_group=f"{cluster}-{target_family}-instance",
         snapshot_id=_fit(f"{cluster}-pre-upgrade-{path}-{run_slug(execution_name)}", _SNAPSHOT_ID_MAX),
         blue_green_name=_fit(f"{cluster}-upgrade-{path}", _BLUE_GREEN_NAME_MAX),
+        aside_cluster_id=aside_id(cluster, execution_name),
     )
+
+
+def _run_tag(execution_name: str) -> str:
+    return hashlib.sha256(execution_name.encode()).hexdigest()[:6]
+
+
+def aside_id(identifier: str, execution_name: str) -> str:
+    """Where a replaced cluster or instance goes: its name + ``-aside-`` + a tag of this execution."""
+    return _fit(f"{identifier.lower()}-aside-{_run_tag(execution_name)}", _IDENTIFIER_MAX)
 
 
 def final_snapshot_id(old_cluster_id: str, execution_name: str) -> str:

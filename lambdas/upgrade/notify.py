@@ -20,6 +20,11 @@ def notify(state: WorkflowState, rds: Rds, sns: Sns, topic_arn: str) -> Notifica
 
 
 def _event(state: WorkflowState) -> Any:
+    restored = state.restore_verification is not None
+    if restored and state.plan is not None and state.plan.action == "restore":
+        return "restored"
+    if restored:
+        return "rolled_back"
     if state.failure:
         return "failed"
     if state.plan is not None and state.plan.already_at_target:
@@ -32,7 +37,26 @@ def _render(event: str, state: WorkflowState, rds: Rds) -> tuple[str, list[str]]
     target = str(state.input.get("target_engine_version", "?"))
     source = state.plan.source_version if state.plan else None
     path = f"{source} -> {target}" if source else f"to {target}"
-    head = [f"Cluster: {cluster_id}", f"Upgrade: {path} (blue/green)", f"Execution: {state.execution.name}"]
+    strategy = (state.plan.strategy if state.plan else str(state.input.get("strategy", "?"))).replace("_", " ")
+    head = [f"Cluster: {cluster_id}", f"Upgrade: {path} ({strategy})", f"Execution: {state.execution.name}"]
+    if event == "restored":
+        head = [
+            f"Cluster: {cluster_id}",
+            f"Restore of snapshot {state.input.get('snapshot_id')}",
+            f"Execution: {state.execution.name}",
+        ]
+        return f"[aurora-upgrade] {cluster_id} restored from snapshot", head + [""] + _restored_lines(state)
+    if event == "rolled_back":
+        lines = head + [""]
+        if state.failure:
+            step, error = _failure(state)
+            lines += [f"The upgrade FAILED at step {step}: {error.Error}: {_reason(error)}", ""]
+        else:
+            lines += ["The upgrade succeeded, and was rolled back as the input asked (force_rollback).", ""]
+        return (
+            f"[aurora-upgrade] {cluster_id} upgrade to {target} rolled back to {source}",
+            lines + _restored_lines(state),
+        )
     if event == "already_upgraded":
         return (
             f"[aurora-upgrade] {cluster_id} already runs {target}: nothing to do",
@@ -48,6 +72,12 @@ def _render(event: str, state: WorkflowState, rds: Rds) -> tuple[str, list[str]]
 
 def _success_lines(state: WorkflowState) -> list[str]:
     lines = []
+    if state.in_place and state.in_place.ready:
+        rebooted = ", ".join(state.in_place.rebooted) or "none"
+        lines.append(
+            f"{state.input.get('cluster_id')} now runs {state.in_place.engine_version}, upgraded in place "
+            f"(instances rebooted for their new parameter group: {rebooted})."
+        )
     if state.verification:
         versions = ", ".join(f"{name} {version}" for name, version in state.verification.instances.items())
         lines.append(f"{state.verification.cluster_id} now runs {state.verification.engine_version} ({versions}).")
@@ -76,6 +106,32 @@ def _success_lines(state: WorkflowState) -> list[str]:
     if state.capacity and state.capacity.changed:
         lines.append(f"Serverless v2 minimum capacity restored to {state.capacity.original_min_capacity} ACU.")
     lines.append("Next: update engine_version and parameter group names in your infrastructure code.")
+    return lines
+
+
+def _restored_lines(state: WorkflowState) -> list[str]:
+    verification, restore = state.restore_verification, state.restore
+    assert verification is not None and restore is not None, "only called after a verified restore"
+    instances = ", ".join(f"{name} {version}" for name, version in verification.instances.items())
+    lines = [
+        f"{verification.cluster_id} was restored from snapshot {restore.snapshot_id} (taken {restore.snapshot_time}) "
+        f"and runs {verification.engine_version} ({instances}), under its original identifier.",
+        f"Writes made after {restore.snapshot_time} are NOT in the restored cluster.",
+    ]
+    aside = verification.old_cluster_id
+    if aside and state.failed_cluster_cleanup and state.failed_cluster_cleanup.old_cluster_deleted:
+        lines.append(
+            f"The replaced cluster {aside} was deleted (final snapshot "
+            f"{state.failed_cluster_cleanup.old_cluster_final_snapshot})."
+        )
+    elif aside:
+        renamed = ", ".join(state.aside.renamed_instances.values()) if state.aside else ""
+        lines.append(
+            f"The replaced cluster is kept aside as {aside}"
+            + (f" (instances {renamed})" if renamed else "")
+            + ": inspect it, copy out any writes you need, then delete it."
+        )
+    lines.append(f"The snapshot {restore.snapshot_id} is kept.")
     return lines
 
 
@@ -127,6 +183,15 @@ def _next_steps(state: WorkflowState, step: str) -> list[str]:
     deployment = state.switchover or state.blue_green
     if state.plan is None or step == "Preflight":
         return ["Next: fix the input or the cluster as the reason says, then start a new execution."]
+    if state.rollback is not None and not state.rollback.needed:
+        return [f"No rollback: {state.rollback.reason}. Fix the cause the reason names, then start a new execution."]
+    if state.aside is not None or state.restore is not None:
+        return [
+            "Next: the rollback itself did not finish. The pre-upgrade snapshot is kept; the replaced cluster "
+            f"is {state.aside.aside_cluster_id if state.aside else 'unchanged'}. Finish with a restore execution: "
+            f'{{"action": "restore", "cluster_id": "{state.plan.cluster.cluster_id}", '
+            f'"snapshot_id": "{state.snapshot.snapshot_id if state.snapshot else "<snapshot>"}"}}'
+        ]
     if deployment is not None and state.switchover is None:
         return [
             "Next: blue is untouched and still serving. Inspect the green environment, then delete it with",

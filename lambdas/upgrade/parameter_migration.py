@@ -7,6 +7,7 @@ under a new name), lets users modify it, and accepts the value.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from upgrade.models import ParameterCarryOver
@@ -39,30 +40,21 @@ def carry_over(user_values: dict[str, str], target_defaults: list[dict[str, Any]
     return ParameterCarryOver(carried=carried, renamed=renamed, dropped=dropped)
 
 
+_RANGE = re.compile(r"^(-?\d+(?:\.\d+)?)-(-?\d+(?:\.\d+)?)$")
+
+
 def accepts(definition: dict[str, Any], value: str) -> bool:
-    """Check a value against ``AllowedValues``: a numeric range, or a list of choices."""
+    """Check a value against ``AllowedValues``: a numeric range (bounds may be negative), or a list of choices."""
     allowed = definition.get("AllowedValues")
     if not allowed:
         return True
-    if _is_range(allowed):
-        low, high = (float(part) for part in allowed.split("-", 1))
+    numeric_range = _RANGE.match(allowed.strip())
+    if numeric_range:
         try:
-            return low <= float(value) <= high
+            return float(numeric_range[1]) <= float(value) <= float(numeric_range[2])
         except ValueError:
             return False
     choices = {choice.strip() for choice in allowed.split(",")}
     if definition.get("DataType") == "list":
         return all(item.strip() in choices for item in value.split(",") if item.strip())
     return value in choices
-
-
-def _is_range(allowed: str) -> bool:
-    parts = allowed.split("-", 1)
-    if len(parts) != 2:
-        return False
-    try:
-        float(parts[0])
-        float(parts[1])
-    except ValueError:
-        return False
-    return True

@@ -24,6 +24,9 @@ PARAMETER_SYNC = Schedule(first_wait_seconds=30, interval_seconds=30)
 SNAPSHOT = Schedule(first_wait_seconds=60, interval_seconds=60)
 BLUE_GREEN_READY = Schedule(first_wait_seconds=300, interval_seconds=60)
 SWITCHOVER = Schedule(first_wait_seconds=30, interval_seconds=30)
+IN_PLACE_UPGRADE = Schedule(first_wait_seconds=60, interval_seconds=60)
+RENAME = Schedule(first_wait_seconds=30, interval_seconds=30)
+RESTORE = Schedule(first_wait_seconds=120, interval_seconds=60)
 
 
 def start(schedule: Schedule, deadline_minutes: int) -> Poll:
@@ -52,3 +55,8 @@ def checked(poll: Poll) -> Poll:
     return poll.model_copy(
         update={"attempts": poll.attempts + 1, "waited_seconds": poll.waited_seconds + poll.wait_seconds}
     )
+
+
+def after_pass(poll: Poll, first_pass: bool, schedule: Schedule, waiting_for: str) -> Poll:
+    """For loops whose one step both acts and checks: the first pass starts the clock, later ones advance it."""
+    return poll if first_pass else advance(poll, schedule, waiting_for)

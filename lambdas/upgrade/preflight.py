@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from aws.rds import Rds
-from upgrade import naming
+from upgrade import naming, restore_config
 from upgrade.errors import (
     BlueGreenConflict,
     ClusterNotReady,
+    RestoreSourceInvalid,
     UnsupportedCluster,
     UpgradeTargetInvalid,
 )
-from upgrade.models import ClusterFacts, Member, Plan, UpgradeInput, WorkflowState
+from upgrade.models import ClusterFacts, Member, Plan, RestoreInput, UpgradeInput, WorkflowState, parse_request
 from upgrade.versions import Version, parse_version
 
 ENGINE = "aurora-postgresql"
@@ -26,7 +27,9 @@ _ACTIVE_BLUE_GREEN = {
 
 
 def run_preflight(state: WorkflowState, rds: Rds) -> Plan:
-    request = state.request
+    request = parse_request(state.input)
+    if isinstance(request, RestoreInput):
+        return _restore_plan(request, rds, state.execution.name)
     cluster = rds.describe_cluster(request.cluster_id)
     _require_supported(cluster)
     source = parse_version(cluster["EngineVersion"])
@@ -37,11 +40,54 @@ def run_preflight(state: WorkflowState, rds: Rds) -> Plan:
     _require_upgrade_direction(source, target)
     _require_ready(cluster, rds.cluster_instances(request.cluster_id))
     _require_valid_target(rds, source, target)
-    _require_blue_green_prerequisites(cluster)
+    if request.strategy == "blue_green":
+        _require_blue_green_prerequisites(cluster)
+    elif cluster.get("GlobalClusterIdentifier"):
+        raise UnsupportedCluster(
+            f"cluster '{request.cluster_id}' belongs to a global database; upgrade it through the global cluster"
+        )
     target_family = _family(rds, str(target))
     plan = _plan(request, cluster, rds, source_family, target_family, state.execution.name, already=False)
+    if request.strategy == "in_place":
+        return plan
     deployment_id = _existing_deployment_of_ours(rds, cluster["DBClusterArn"], plan.names.blue_green_name)
     return plan.model_copy(update={"blue_green_deployment_id": deployment_id})
+
+
+def _restore_plan(request: RestoreInput, rds: Rds, execution_name: str) -> Plan:
+    """A standalone restore: the snapshot must be usable, and some cluster must show the settings to recreate."""
+    snapshot = rds.find_cluster_snapshot(request.snapshot_id)
+    if snapshot is None:
+        raise RestoreSourceInvalid(f"no DB cluster snapshot named '{request.snapshot_id}'")
+    if snapshot.get("Engine") != ENGINE:
+        raise UnsupportedCluster(f"snapshot '{request.snapshot_id}' is of engine '{snapshot.get('Engine')}'")
+    if snapshot.get("Status") != "available":
+        raise RestoreSourceInvalid(f"snapshot '{request.snapshot_id}' is '{snapshot.get('Status')}', not available")
+    current = rds.find_cluster(request.cluster_id)
+    template = current or rds.find_cluster(str(snapshot.get("DBClusterIdentifier")))
+    if template is None:
+        raise RestoreSourceInvalid(
+            f"neither '{request.cluster_id}' nor the snapshot's cluster '{snapshot.get('DBClusterIdentifier')}' "
+            "exists to copy network, security, parameter and instance settings from"
+        )
+    _require_supported(template)
+    version = str(snapshot["EngineVersion"])
+    family = _family(rds, version)
+    config = restore_config.for_family(rds, restore_config.capture(rds, template), version, family, request.cluster_id)
+    facts = _facts(template, rds, family).model_copy(
+        update={"cluster_id": request.cluster_id, "resource_id": current["DbClusterResourceId"] if current else ""}
+    )
+    return Plan(
+        action="restore",
+        cluster=facts,
+        source_version=str(current["EngineVersion"]) if current else version,
+        target_version=version,
+        target_family=family,
+        names=naming.names_for(request.cluster_id, family, family, version, version, execution_name),
+        restore_config=config,
+        restore_snapshot_id=request.snapshot_id,
+        delete_failed_cluster=request.delete_failed_cluster,
+    )
 
 
 def _require_supported(cluster: dict[str, Any]) -> None:
@@ -133,6 +179,24 @@ def _family(rds: Rds, version: str) -> str:
     return str(description["DBParameterGroupFamily"])
 
 
+def _facts(cluster: dict[str, Any], rds: Rds, family: str) -> ClusterFacts:
+    instances = {i["DBInstanceIdentifier"]: i for i in rds.cluster_instances(cluster["DBClusterIdentifier"])}
+    members = [_member(m, instances.get(m["DBInstanceIdentifier"], {})) for m in cluster.get("DBClusterMembers", [])]
+    scaling = cluster.get("ServerlessV2ScalingConfiguration") or {}
+    return ClusterFacts(
+        cluster_id=cluster["DBClusterIdentifier"],
+        cluster_arn=cluster["DBClusterArn"],
+        resource_id=cluster["DbClusterResourceId"],
+        engine_version=cluster["EngineVersion"],
+        family=family,
+        cluster_parameter_group=cluster["DBClusterParameterGroup"],
+        serverless_v2=bool(scaling),
+        min_capacity=scaling.get("MinCapacity"),
+        max_capacity=scaling.get("MaxCapacity"),
+        members=members,
+    )
+
+
 def _plan(
     request: UpgradeInput,
     cluster: dict[str, Any],
@@ -142,23 +206,13 @@ def _plan(
     execution_name: str,
     already: bool,
 ) -> Plan:
-    instances = {i["DBInstanceIdentifier"]: i for i in rds.cluster_instances(request.cluster_id)}
-    members = [_member(m, instances.get(m["DBInstanceIdentifier"], {})) for m in cluster.get("DBClusterMembers", [])]
-    scaling = cluster.get("ServerlessV2ScalingConfiguration") or {}
-    facts = ClusterFacts(
-        cluster_id=cluster["DBClusterIdentifier"],
-        cluster_arn=cluster["DBClusterArn"],
-        resource_id=cluster["DbClusterResourceId"],
-        engine_version=cluster["EngineVersion"],
-        family=source_family,
-        cluster_parameter_group=cluster["DBClusterParameterGroup"],
-        serverless_v2=bool(scaling),
-        min_capacity=scaling.get("MinCapacity"),
-        max_capacity=scaling.get("MaxCapacity"),
-        members=members,
-    )
     return Plan(
-        cluster=facts,
+        strategy=request.strategy,
+        rollback_on_failure=request.rollback_on_failure,
+        force_rollback=request.force_rollback,
+        delete_failed_cluster=request.delete_failed_cluster,
+        restore_config=None if already else restore_config.capture(rds, cluster),
+        cluster=_facts(cluster, rds, source_family),
         source_version=cluster["EngineVersion"],
         target_version=request.target_engine_version,
         target_family=target_family,

@@ -10,28 +10,33 @@ from upgrade.source_parameters import MANAGED_BY_TAG
 
 
 def create_target_parameter_groups(state: WorkflowState, rds: Rds) -> TargetParameterGroups:
+    """Blue/green always names both groups; in place needs them only where custom groups are in use."""
     plan = state.require_plan()
     source_cluster_group = (
         state.source_parameter_group.name if state.source_parameter_group else plan.cluster.cluster_parameter_group
     )
-    writer_groups = [m.parameter_group for m in plan.cluster.members if m.is_writer and m.parameter_group]
-    source_instance_group = writer_groups[0] if writer_groups else None
-    cluster_result = _ensure_group(
-        rds, plan, plan.names.target_cluster_parameter_group, "cluster", source_cluster_group
-    )
-    instance_result = _ensure_group(
-        rds, plan, plan.names.target_instance_parameter_group, "instance", source_instance_group
-    )
+    custom_instance_groups = [m.parameter_group for m in plan.cluster.members if _custom(m.parameter_group)]
+    writer_groups = [m.parameter_group for m in plan.cluster.members if m.is_writer and _custom(m.parameter_group)]
+    source_instance_group = (writer_groups or custom_instance_groups or [None])[0]
+    everything = plan.strategy == "blue_green"
+    cluster_group = plan.names.target_cluster_parameter_group if everything or _custom(source_cluster_group) else None
+    instance_group = plan.names.target_instance_parameter_group if everything or custom_instance_groups else None
     return TargetParameterGroups(
-        cluster_parameter_group=plan.names.target_cluster_parameter_group,
-        instance_parameter_group=plan.names.target_instance_parameter_group,
+        cluster_parameter_group=cluster_group,
+        instance_parameter_group=instance_group,
         family=plan.target_family,
-        cluster_parameters=cluster_result,
-        instance_parameters=instance_result,
+        cluster_parameters=_ensure_group(rds, plan, cluster_group, "cluster", source_cluster_group),
+        instance_parameters=_ensure_group(rds, plan, instance_group, "instance", source_instance_group),
     )
 
 
-def _ensure_group(rds: Rds, plan: Plan, name: str, scope: str, source_group: str | None) -> ParameterCarryOver:
+def _custom(group: str | None) -> bool:
+    return bool(group) and not str(group).startswith("default.")
+
+
+def _ensure_group(rds: Rds, plan: Plan, name: str | None, scope: str, source_group: str | None) -> ParameterCarryOver:
+    if name is None:
+        return ParameterCarryOver()
     existing = rds.find_parameter_group(name, scope)
     if existing is None:
         rds.create_parameter_group(

@@ -22,7 +22,16 @@ Json = dict[str, Any]
 STEPS: dict[str, tuple[str, set[str]]] = {
     "PreflightFunction": (
         "preflight.handler.handler",
-        {"DescribeDBClusters", "DescribeDBInstances", "DescribeDBEngineVersions", "DescribeBlueGreenDeployments"},
+        {
+            "DescribeDBClusters",
+            "DescribeDBInstances",
+            "DescribeDBEngineVersions",
+            "DescribeBlueGreenDeployments",
+            "ListTagsForResource",
+            "DescribeDBClusterParameterGroups",
+            "DescribeDBParameterGroups",
+            "DescribeDBClusterSnapshots",
+        },
     ),
     "RaiseCapacityFunction": (
         "capacity.handler.raise_capacity",
@@ -91,6 +100,27 @@ STEPS: dict[str, tuple[str, set[str]]] = {
             "DeleteDBCluster",
             "CreateDBClusterSnapshot",
         },
+    ),
+    "StartInPlaceUpgradeFunction": ("in_place.handler.start", {"DescribeDBClusters", "ModifyDBCluster"}),
+    "CheckInPlaceUpgradeFunction": ("in_place.handler.check", {"DescribeDBClusters", "DescribeEvents"}),
+    "SettleInstancesFunction": ("in_place.handler.settle", {"DescribeDBInstances", "RebootDBInstance"}),
+    "AssessRollbackFunction": ("rollback.handler.assess", {"DescribeDBClusters"}),
+    "MoveAsideFunction": (
+        "rollback.handler.move_aside",
+        {"DescribeDBClusters", "DescribeDBInstances", "ModifyDBCluster", "ModifyDBInstance"},
+    ),
+    "RestoreClusterFunction": (
+        "restore.handler.restore_cluster",
+        {"DescribeDBClusters", "DescribeDBClusterSnapshots", "RestoreDBClusterFromSnapshot", "AddTagsToResource"},
+    ),
+    "CreateInstancesFunction": (
+        "restore.handler.create_instances",
+        {"DescribeDBInstances", "CreateDBInstance", "AddTagsToResource"},
+    ),
+    "VerifyRestoreFunction": ("restore.handler.verify", {"DescribeDBClusters", "DescribeDBInstances"}),
+    "DeleteFailedClusterFunction": (
+        "rollback.handler.delete_failed",
+        {"DescribeDBClusters", "ModifyDBCluster", "DeleteDBInstance", "DeleteDBCluster", "CreateDBClusterSnapshot"},
     ),
     "NotifyFunction": ("notify.handler.handler", {"DescribeDBClusters", "DescribeBlueGreenDeployments"}),
 }

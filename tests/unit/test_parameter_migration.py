@@ -38,3 +38,8 @@ def test_values_are_checked_against_ranges_and_lists():
     libraries = TARGET[3]
     assert accepts(libraries, "pgaudit, pg_cron") and not accepts(libraries, "pgaudit,timescaledb")
     assert accepts({"ParameterName": "x"}, "anything")
+
+
+def test_ranges_with_negative_bounds():
+    log_min = {"ParameterName": "log_min_duration_statement", "AllowedValues": "-1-2147483647", "DataType": "integer"}
+    assert accepts(log_min, "250") and accepts(log_min, "-1") and not accepts(log_min, "-2")

@@ -12,7 +12,7 @@ from tests.workflow.conftest import SCENARIOS
 def test_seed_upgrade_succeeds_and_restores_everything(simulate):
     outcome = simulate("seed-blue-green")
     assert outcome["status"] == "SUCCEEDED", outcome["error"]
-    assert outcome["cluster"] == {
+    expected = {
         "id": "prod-db",
         "engine_version": "14.18",
         "status": "available",
@@ -20,6 +20,11 @@ def test_seed_upgrade_succeeds_and_restores_everything(simulate):
         "min_capacity": 0.5,
         "max_capacity": 8.0,
     }
+    assert {key: outcome["cluster"][key] for key in expected} == expected
+    assert [(i["id"], i["writer"], i["engine_version"]) for i in outcome["cluster"]["instances"]] == [
+        ("prod-db-reader", False, "14.18"),
+        ("prod-db-writer", True, "14.18"),
+    ], "green took the original instance names"
     assert outcome["clusters"] == ["prod-db", "prod-db-old1"]
     assert [s["status"] for s in outcome["snapshots"]] == ["available"]
     assert outcome["blue_green_deployments"] == [], "the deployment object is deleted after the switchover"
