@@ -46,6 +46,22 @@ def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
     return values
 
 
+class DatabaseAccessConfig(BaseModel):
+    """What preflight may use to reach the databases for the in-database checks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    secret_arns: tuple[
+        Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")], ...
+    ] = ()
+    """Secrets preflight may read (RDS credentials; a trailing * covers the random suffix)."""
+
+    subnet_ids: tuple[Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]+$")], ...] = ()
+    """Private subnets to run preflight in, for direct connections (needs RDS/Secrets Manager endpoints or NAT)."""
+
+    security_group_ids: tuple[Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]+$")], ...] = ()
+
+
 class DeploymentConfig(BaseModel):
     """What one deployment of the stack may touch and whom it tells."""
 
@@ -56,6 +72,9 @@ class DeploymentConfig(BaseModel):
 
     notification_emails: Annotated[tuple[Email, ...], AfterValidator(_unique)] = ()
     """Addresses subscribed to the notification topic (each must confirm the subscription)."""
+
+    database_access: DatabaseAccessConfig = DatabaseAccessConfig()
+    """Optional: secrets and VPC placement for the in-database prechecks."""
 
 
 class ConfigError(ValueError):

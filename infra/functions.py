@@ -7,6 +7,7 @@ its own log group with a retention, so the blast radius of one step is that step
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aws_cdk import Acknowledgment, Duration, Stack, Validations
@@ -60,6 +61,7 @@ class StepFunctionFactory:
         handler: str,
         grants: Iterable[Grant],
         environment: Mapping[str, str] | None = None,
+        extra: FunctionExtras | None = None,
     ) -> lambda_.Function:
         grants = tuple(grants)
         role = iam.Role(
@@ -79,7 +81,7 @@ class StepFunctionFactory:
             memory_size=MEMORY_MB,
             timeout=TIMEOUT,
             tracing=lambda_.Tracing.ACTIVE,
-            layers=[self._powertools],
+            layers=[self._powertools, *(extra.layers if extra else ())],
             log_group=log_group,
             role=role,
             environment={**POWERTOOLS_ENVIRONMENT, **(environment or {})},
@@ -87,9 +89,39 @@ class StepFunctionFactory:
         log_group.grant_write(role)
         for grant in grants:
             role.add_to_policy(grant.statement())
-        _acknowledge(role, acknowledgments(grants), extra={"AwsSolutions-IAM5[Resource::*]": XRAY_REASON})
+        reasons = {"AwsSolutions-IAM5[Resource::*]": XRAY_REASON}
+        if extra:
+            for statement in extra.statements:
+                role.add_to_policy(statement)
+            reasons = _merged(reasons, extra.reasons)
+            if extra.subnet_ids:
+                # escape hatch: the L2 wants an IVpc, which needs a lookup; the ids are all Lambda needs
+                cfn = function.node.default_child
+                assert isinstance(cfn, lambda_.CfnFunction)
+                cfn.vpc_config = lambda_.CfnFunction.VpcConfigProperty(
+                    subnet_ids=list(extra.subnet_ids), security_group_ids=list(extra.security_group_ids)
+                )
+        _acknowledge(role, acknowledgments(grants), extra=reasons)
         Validations.of(function).acknowledge(Acknowledgment(id="AwsSolutions-L1", reason=RUNTIME_REASON))
         return function
+
+
+@dataclass(frozen=True)
+class FunctionExtras:
+    """What one function needs beyond the common setup: layers, non-RDS statements (with reasons), VPC."""
+
+    layers: tuple[lambda_.ILayerVersion, ...] = ()
+    statements: tuple[iam.PolicyStatement, ...] = ()
+    reasons: Mapping[str, str] = field(default_factory=dict)
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+
+
+def _merged(first: Mapping[str, str], second: Mapping[str, str]) -> dict[str, str]:
+    merged = dict(first)
+    for finding, reason in second.items():
+        merged[finding] = f"{merged[finding]} | {reason}" if finding in merged else reason
+    return merged
 
 
 def _acknowledge(scope: iam.Role, findings: Mapping[str, str], extra: Mapping[str, str]) -> None:

@@ -10,16 +10,18 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.config import DeploymentConfig
+from infra.database_access import preflight_extras
 from infra.functions import StepFunctionFactory
 from infra.notifications import Notifications
 from infra.permissions import grants_for
 from infra.workflow import UpgradeWorkflow
 
 NOTIFY_FUNCTION = "NotifyFunction"
+PREFLIGHT_FUNCTION = "PreflightFunction"
 
 # construct id (also the ASL placeholder "${<id>Arn}") -> handler inside lambdas/
 STEP_HANDLERS: Mapping[str, str] = {
-    "PreflightFunction": "preflight.handler.handler",
+    PREFLIGHT_FUNCTION: "preflight.handler.handler",
     "RaiseCapacityFunction": "capacity.handler.raise_capacity",
     "RestoreCapacityFunction": "capacity.handler.restore_capacity",
     "PrepareSourceParameterGroupFunction": "source_parameters.handler.prepare",
@@ -64,11 +66,12 @@ class AuroraUpgradeStack(Stack):
         notifications = Notifications(self, "Notifications", emails=config.notification_emails)
 
         factory = StepFunctionFactory(self)
+        extras = {PREFLIGHT_FUNCTION: preflight_extras(self, config)}
         functions: dict[str, lambda_.Function] = {}
         for function_id, handler in STEP_HANDLERS.items():
             environment = {"TOPIC_ARN": notifications.topic.topic_arn} if function_id == NOTIFY_FUNCTION else None
             functions[function_id] = factory.create(
-                function_id, handler, grants_for(function_id, config.clusters), environment
+                function_id, handler, grants_for(function_id, config.clusters), environment, extras.get(function_id)
             )
         notifier = functions[NOTIFY_FUNCTION]
         notifications.topic.grant_publish(notifier)

@@ -29,7 +29,13 @@ from moto.rds import models as rds_models
 from moto.rds.exceptions import RDSClientError
 from moto.rds.responses import RDSResponse
 
-from simulator import rds_blue_green, rds_realism_clusters, rds_realism_parameters, rds_restore
+from simulator import (
+    rds_blue_green,
+    rds_operations_extra,
+    rds_realism_clusters,
+    rds_realism_parameters,
+    rds_restore,
+)
 from simulator.faults import ApiFault, FaultPlan
 from simulator.rds_realism_state import Patch, RealisticRds
 
@@ -88,6 +94,7 @@ def _all_patches(sim: RealisticRds) -> list[Patch]:
         *rds_realism_clusters.patches(sim),
         *rds_restore.patches(),
         *rds_blue_green.patches(sim),
+        *rds_operations_extra.patches(),
     ]
     targets = [(p.owner, p.attribute) for p in patches]
     if len(targets) != len(set(targets)):

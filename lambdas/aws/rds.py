@@ -165,6 +165,24 @@ class Rds:
                 parameters.extend(page["EngineDefaults"].get("Parameters", []))
         return parameters
 
+    def orderable(self, engine_version: str, instance_class: str) -> bool:
+        """Is this instance class offered for aurora-postgresql at that version (in any AZ)?"""
+        options = self._pages(
+            "describe_orderable_db_instance_options",
+            "OrderableDBInstanceOptions",
+            Engine="aurora-postgresql",
+            EngineVersion=engine_version,
+            DBInstanceClass=instance_class,
+        )
+        return bool(options)
+
+    def pending_maintenance(self, cluster_arn: str) -> list[Json]:
+        return self._pages(
+            "describe_pending_maintenance_actions",
+            "PendingMaintenanceActions",
+            ResourceIdentifier=cluster_arn,
+        )
+
     # parameter groups
     def find_parameter_group(self, name: str, scope: str) -> Json | None:
         if scope == "cluster":

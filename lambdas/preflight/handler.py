@@ -1,8 +1,12 @@
-"""Lambda entry points of this step; the logic lives in the domain module."""
+"""Lambda entry point of preflight; the checks live in the domain modules."""
 
 from __future__ import annotations
 
-from upgrade import preflight
-from upgrade.runtime import rds_step
+from upgrade.database_access import in_database_checks
+from upgrade.preflight import run_preflight
+from upgrade.runtime import step_handler
 
-handler = rds_step("preflight", preflight.run_preflight)
+handler = step_handler(
+    "preflight",
+    lambda state, clients: run_preflight(state, clients.rds, in_database_checks(clients.secrets, clients.rds_data)),
+)

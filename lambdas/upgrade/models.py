@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from upgrade.errors import InvalidUpgradeInput
+from upgrade.report import PreflightReport
 from upgrade.versions import Version, parse_version
 
 # letter first, then letters/digits with single hyphens, no trailing hyphen (RDS rules)
@@ -39,13 +40,26 @@ class Deadlines(_Strict):
     restore_minutes: int = Field(default=480, ge=15, le=2880)
 
 
+class DatabaseAccess(_Strict):
+    """How preflight reaches the database for the in-database checks (credentials stay in Secrets Manager)."""
+
+    secret_arn: str = Field(pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
+    connect_via: Literal["direct", "data_api"] = "direct"
+    database: str = Field(default="postgres", min_length=1, max_length=63)
+    host: str | None = Field(default=None, description="defaults to the secret's host, then the cluster endpoint")
+    port: int | None = Field(default=None, ge=1, le=65535)
+    ssl: bool = True
+
+
 class UpgradeInput(_Strict):
     """What a person (or a schedule) asks for when starting an upgrade."""
 
     action: Literal["upgrade"] = "upgrade"
+    mode: Literal["upgrade", "preflight"] = Field(default="upgrade", description="preflight: report only, no change")
     cluster_id: str = Field(pattern=CLUSTER_ID_PATTERN, max_length=63)
     target_engine_version: str
     strategy: Literal["blue_green", "in_place"]
+    database: DatabaseAccess | None = None
     switchover_timeout_seconds: int = Field(default=300, ge=30, le=3600)
     delete_old_cluster: bool = False
     rollback_on_failure: bool = Field(default=True, description="in_place: restore the snapshot if the upgrade fails")
@@ -179,6 +193,9 @@ class Names(_Lenient):
 
 class Plan(_Lenient):
     action: Literal["upgrade", "restore"] = "upgrade"
+    mode: Literal["upgrade", "preflight"] = "upgrade"
+    report: PreflightReport | None = None
+    blocked: bool = Field(default=False, description="a preflight check failed: nothing may change")
     strategy: Literal["blue_green", "in_place"] = "blue_green"
     cluster: ClusterFacts
     source_version: str
@@ -315,7 +332,7 @@ class StepError(_Lenient):
 
 
 class Notification(_Lenient):
-    event: Literal["succeeded", "failed", "already_upgraded", "rolled_back", "restored"]
+    event: Literal["succeeded", "failed", "already_upgraded", "rolled_back", "restored", "preflight_report"]
     subject: str
     message: str
     message_id: str | None = None

@@ -9,6 +9,8 @@ from aws.rds import Rds
 from aws.sns import Sns
 from upgrade.models import Notification, StepError, WorkflowState
 
+_STRATEGY_LABELS = {"blue_green": "blue/green", "in_place": "in place"}
+
 
 def notify(state: WorkflowState, rds: Rds, sns: Sns, topic_arn: str) -> Notification:
     event = _event(state)
@@ -20,6 +22,8 @@ def notify(state: WorkflowState, rds: Rds, sns: Sns, topic_arn: str) -> Notifica
 
 
 def _event(state: WorkflowState) -> Any:
+    if state.plan is not None and state.plan.mode == "preflight" and not state.failure:
+        return "preflight_report"
     restored = state.restore_verification is not None
     if restored and state.plan is not None and state.plan.action == "restore":
         return "restored"
@@ -37,7 +41,7 @@ def _render(event: str, state: WorkflowState, rds: Rds) -> tuple[str, list[str]]
     target = str(state.input.get("target_engine_version", "?"))
     source = state.plan.source_version if state.plan else None
     path = f"{source} -> {target}" if source else f"to {target}"
-    strategy = (state.plan.strategy if state.plan else str(state.input.get("strategy", "?"))).replace("_", " ")
+    strategy = _STRATEGY_LABELS.get(state.plan.strategy if state.plan else str(state.input.get("strategy")), "?")
     head = [f"Cluster: {cluster_id}", f"Upgrade: {path} ({strategy})", f"Execution: {state.execution.name}"]
     if event == "restored":
         head = [
@@ -57,15 +61,28 @@ def _render(event: str, state: WorkflowState, rds: Rds) -> tuple[str, list[str]]
             f"[aurora-upgrade] {cluster_id} upgrade to {target} rolled back to {source}",
             lines + _restored_lines(state),
         )
+    report = state.plan.report if state.plan else None
+    if event == "preflight_report" and report is not None:
+        counts = report.counts()
+        return (
+            f"[aurora-upgrade] {cluster_id} preflight for {target}: {counts['fail']} failed, {counts['warn']} warnings",
+            head + ["", report.text(), "", "Report only: nothing was changed."],
+        )
     if event == "already_upgraded":
         return (
             f"[aurora-upgrade] {cluster_id} already runs {target}: nothing to do",
             head + ["", f"{cluster_id} already runs {target}. Nothing was changed."],
         )
     if event == "succeeded":
-        return f"[aurora-upgrade] {cluster_id} upgraded {source} -> {target}", head + [""] + _success_lines(state)
+        warnings = [f"  - {c.id}: {c.title}" for c in report.warnings] if report else []
+        carried = ["", "Preflight warnings:", *warnings] if warnings else []
+        return f"[aurora-upgrade] {cluster_id} upgraded {source} -> {target}", head + [""] + _success_lines(
+            state
+        ) + carried
     step, error = _failure(state)
     lines = head + ["", f"FAILED at step: {step}", f"Error: {error.Error}", f"Reason: {_reason(error)}", ""]
+    if error.Error == "PreflightFailed" and report is not None:
+        lines += [report.text(), ""]
     lines += _cluster_state_lines(state, rds) + [""] + _next_steps(state, step)
     return f"[aurora-upgrade] {cluster_id} upgrade to {target} FAILED at {step}", lines
 
@@ -164,10 +181,10 @@ def _cluster_state_lines(state: WorkflowState, rds: Rds) -> list[str]:
         f"cluster parameter group {cluster.get('DBClusterParameterGroup')}"
     ]
     scaling = cluster.get("ServerlessV2ScalingConfiguration")
-    if scaling:
+    if scaling and state.capacity is not None and state.capacity.changed:
         lines.append(
-            f"Serverless v2 capacity: {scaling.get('MinCapacity')}-{scaling.get('MaxCapacity')} ACU "
-            "(the workflow restores the original minimum next)"
+            f"Serverless v2 capacity: {scaling.get('MinCapacity')}-{scaling.get('MaxCapacity')} ACU; the workflow "
+            f"restores the original minimum ({state.capacity.original_min_capacity} ACU) next"
         )
     if state.snapshot:
         lines.append(f"Pre-upgrade snapshot (kept): {state.snapshot.snapshot_id} ({state.snapshot.status})")

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws.rds import Rds
-from upgrade import naming, restore_config
-from upgrade.errors import (
-    BlueGreenConflict,
-    ClusterNotReady,
-    RestoreSourceInvalid,
-    UnsupportedCluster,
-    UpgradeTargetInvalid,
-)
+from upgrade import control_plane_checks, naming, restore_config
+from upgrade.errors import RestoreSourceInvalid, UnsupportedCluster, UpgradeTargetInvalid
 from upgrade.models import ClusterFacts, Member, Plan, RestoreInput, UpgradeInput, WorkflowState, parse_request
+from upgrade.report import CheckResult, PreflightReport
 from upgrade.versions import Version, parse_version
 
 ENGINE = "aurora-postgresql"
@@ -26,7 +22,11 @@ _ACTIVE_BLUE_GREEN = {
 }
 
 
-def run_preflight(state: WorkflowState, rds: Rds) -> Plan:
+DatabaseChecks = Callable[[UpgradeInput, dict[str, Any]], list[CheckResult]]
+
+
+def run_preflight(state: WorkflowState, rds: Rds, database_checks: DatabaseChecks | None = None) -> Plan:
+    """Refuse bad input at once; report every blocker of a valid request, changing nothing."""
     request = parse_request(state.input)
     if isinstance(request, RestoreInput):
         return _restore_plan(request, rds, state.execution.name)
@@ -38,20 +38,47 @@ def run_preflight(state: WorkflowState, rds: Rds) -> Plan:
     if source == target:
         return _plan(request, cluster, rds, source_family, source_family, state.execution.name, already=True)
     _require_upgrade_direction(source, target)
-    _require_ready(cluster, rds.cluster_instances(request.cluster_id))
     _require_valid_target(rds, source, target)
-    if request.strategy == "blue_green":
-        _require_blue_green_prerequisites(cluster)
-    elif cluster.get("GlobalClusterIdentifier"):
-        raise UnsupportedCluster(
-            f"cluster '{request.cluster_id}' belongs to a global database; upgrade it through the global cluster"
-        )
-    target_family = _family(rds, str(target))
+    target_description = rds.engine_version(str(target)) or {}
+    target_family = str(target_description["DBParameterGroupFamily"])
     plan = _plan(request, cluster, rds, source_family, target_family, state.execution.name, already=False)
-    if request.strategy == "in_place":
-        return plan
-    deployment_id = _existing_deployment_of_ours(rds, cluster["DBClusterArn"], plan.names.blue_green_name)
-    return plan.model_copy(update={"blue_green_deployment_id": deployment_id})
+    context = control_plane_checks.Context(
+        rds=rds,
+        cluster=cluster,
+        instances=rds.cluster_instances(request.cluster_id),
+        strategy=request.strategy,
+        target_version=str(target),
+        target_description=target_description,
+        our_blue_green_name=plan.names.blue_green_name,
+    )
+    checks = control_plane_checks.run_control_plane_checks(context)
+    if database_checks is not None and request.database is not None:
+        checks += database_checks(request, cluster)
+    else:
+        checks.append(_database_checks_skipped(request))
+    report = PreflightReport(
+        cluster_id=request.cluster_id,
+        source_version=str(source),
+        target_version=str(target),
+        strategy=request.strategy,
+        checks=checks,
+    )
+    deployment_id = None
+    if request.strategy == "blue_green":
+        deployment_id = _deployment_of_ours(rds, cluster["DBClusterArn"], plan.names.blue_green_name)
+    return plan.model_copy(
+        update={"report": report, "blocked": bool(report.failures), "blue_green_deployment_id": deployment_id}
+    )
+
+
+def _database_checks_skipped(request: UpgradeInput) -> CheckResult:
+    return CheckResult(
+        id="DB-in-database-checks",
+        title="In-database checks (prepared transactions, reg* columns, extensions, replication, ...)",
+        scope="database",
+        status="skipped",
+        reason='no database access in the input: add "database": {"secret_arn": ...} to run them',
+    )
 
 
 def _restore_plan(request: RestoreInput, rds: Rds, execution_name: str) -> Plan:
@@ -114,24 +141,6 @@ def _require_upgrade_direction(source: Version, target: Version) -> None:
         )
 
 
-def _require_ready(cluster: dict[str, Any], instances: list[dict[str, Any]]) -> None:
-    name = cluster["DBClusterIdentifier"]
-    if cluster.get("Status") != "available":
-        raise ClusterNotReady(f"cluster '{name}' is '{cluster.get('Status')}', it must be 'available'")
-    if not instances:
-        raise ClusterNotReady(f"cluster '{name}' has no DB instances")
-    busy = [
-        f"{i['DBInstanceIdentifier']} ({i.get('DBInstanceStatus')})"
-        for i in instances
-        if i.get("DBInstanceStatus") != "available"
-    ]
-    if busy:
-        raise ClusterNotReady(f"instances of '{name}' are not available: {', '.join(busy)}")
-    pending = cluster.get("PendingModifiedValues") or {}
-    if pending:
-        raise ClusterNotReady(f"cluster '{name}' has pending modifications: {sorted(pending)}")
-
-
 def _require_valid_target(rds: Rds, source: Version, target: Version) -> None:
     description = rds.engine_version(str(source))
     if description is None:
@@ -145,30 +154,11 @@ def _require_valid_target(rds: Rds, source: Version, target: Version) -> None:
         )
 
 
-def _require_blue_green_prerequisites(cluster: dict[str, Any]) -> None:
-    name = cluster["DBClusterIdentifier"]
-    if cluster.get("MasterUserSecret"):
-        raise UnsupportedCluster(
-            f"cluster '{name}' has its master password managed in Secrets Manager, which blue/green deployments "
-            "do not support; turn that off or use the in-place strategy"
-        )
-    if cluster.get("GlobalClusterIdentifier"):
-        raise UnsupportedCluster(
-            f"cluster '{name}' belongs to a global database; upgrade it through the global cluster"
-        )
-
-
-def _existing_deployment_of_ours(rds: Rds, cluster_arn: str, our_name: str) -> str | None:
+def _deployment_of_ours(rds: Rds, cluster_arn: str, our_name: str) -> str | None:
+    """A deployment an earlier attempt of this upgrade created (adopted); others are a preflight failure."""
     for deployment in rds.blue_green_deployments(cluster_arn):
-        if deployment.get("Status") not in _ACTIVE_BLUE_GREEN:
-            continue
-        if deployment.get("BlueGreenDeploymentName") != our_name:
-            raise BlueGreenConflict(
-                f"blue/green deployment '{deployment.get('BlueGreenDeploymentName')}' "
-                f"({deployment.get('BlueGreenDeploymentIdentifier')}) already exists on this cluster; "
-                "delete it or let it finish before starting another upgrade"
-            )
-        return str(deployment["BlueGreenDeploymentIdentifier"])
+        if deployment.get("Status") in _ACTIVE_BLUE_GREEN and deployment.get("BlueGreenDeploymentName") == our_name:
+            return str(deployment["BlueGreenDeploymentIdentifier"])
     return None
 
 
@@ -207,6 +197,7 @@ def _plan(
     already: bool,
 ) -> Plan:
     return Plan(
+        mode=request.mode,
         strategy=request.strategy,
         rollback_on_failure=request.rollback_on_failure,
         force_rollback=request.force_rollback,

@@ -14,6 +14,7 @@ from botocore.config import Config
 from pydantic import BaseModel
 
 from aws.rds import Rds
+from aws.secrets import Secrets
 from aws.sns import Sns
 from upgrade.models import WorkflowState
 
@@ -36,8 +37,17 @@ class Clients:
     def sns(self) -> Sns:
         return Sns(boto3.client("sns", config=_CLIENT_CONFIG))
 
+    @cached_property
+    def secrets(self) -> Secrets:
+        return Secrets(boto3.client("secretsmanager", config=_CLIENT_CONFIG))
+
+    @cached_property
+    def rds_data(self) -> Any:
+        return boto3.client("rds-data", config=_CLIENT_CONFIG)
+
 
 Step = Callable[[WorkflowState, Clients], BaseModel]
+_SUMMARY_KEYS = ("status", "ready", "in_sync", "blocked", "needed", "event", "engine_version")
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
@@ -52,8 +62,9 @@ def step_handler(name: str, step: Step) -> Handler:
         logger.append_keys(step=name, cluster_id=state.input.get("cluster_id"), execution=state.execution.name)
         result = step(state, Clients())
         metrics.add_metric(name=f"{name}Succeeded", unit=MetricUnit.Count, value=1)
-        logger.info("step done", extra={"result": result.model_dump(mode="json")})
-        return result.model_dump(mode="json")
+        output = result.model_dump(mode="json")
+        logger.info("step done", extra={"outcome": {k: output[k] for k in _SUMMARY_KEYS if k in output}})
+        return output
 
     wrapped: Handler = handler  # Powertools' decorators are untyped
     return wrapped

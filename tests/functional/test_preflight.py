@@ -44,7 +44,6 @@ def test_cluster_already_on_target_is_a_no_op_plan(rds_client):
         ({}, {"target_engine_version": "14.99"}, UpgradeTargetInvalid, "not a valid major upgrade target"),
         ({}, {"target_engine_version": "14.x"}, InvalidUpgradeInput, "target_engine_version"),
         ({}, {"strategy": "yolo"}, InvalidUpgradeInput, "strategy"),
-        ({"manage_master_user_password": True}, {}, UnsupportedCluster, "Secrets Manager"),
     ],
 )
 def test_bad_requests_fail_before_any_change(rds_client, cluster, request_changes, error, text):
@@ -53,3 +52,28 @@ def test_bad_requests_fail_before_any_change(rds_client, cluster, request_change
     with pytest.raises(error, match=text):
         call(preflight, initial_state(**request_changes))
     assert world_snapshot(rds_client) == before
+
+
+def test_blockers_are_reported_together_and_block_the_plan(rds_client):
+    make_cluster(
+        rds_client,
+        manage_master_user_password=True,
+        instances=[
+            {"id": "prod-db-writer", "writer": True, "instance_class": "db.r4.large"},
+        ],
+        serverless_v2=None,
+    )
+    before = world_snapshot(rds_client)
+    plan = call(preflight, initial_state())
+    assert plan["blocked"] is True
+    failed = {c["id"]: c for c in plan["report"]["checks"] if c["status"] == "fail"}
+    assert set(failed) == {"CP-managed-master-password", "CP-instance-classes"}
+    assert failed["CP-instance-classes"]["evidence"][0]["object_name"] == "db.r4.large"
+    assert world_snapshot(rds_client) == before
+
+
+def test_in_place_accepts_a_managed_master_password(rds_client):
+    make_cluster(rds_client, manage_master_user_password=True)
+    plan = call(preflight, initial_state(strategy="in_place"))
+    assert plan["blocked"] is False
+    assert {c["id"]: c["status"] for c in plan["report"]["checks"]}["DB-in-database-checks"] == "skipped"

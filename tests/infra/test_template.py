@@ -156,8 +156,13 @@ def test_step_function_is_configured_by_the_factory(synthesized: Synthesized, co
     assert properties["Architectures"] == ["arm64"]
     assert properties["TracingConfig"] == {"Mode": "Active"}
     assert (properties["MemorySize"], properties["Timeout"]) == (256, 120)
-    [layer] = properties["Layers"]
+    layer, *extra_layers = properties["Layers"]
     parameter = synthesized.template["Parameters"][layer["Ref"]]
+    if construct_id == "PreflightFunction":  # the PostgreSQL driver for the in-database checks
+        [driver] = extra_layers
+        assert synthesized.resources[driver["Ref"]]["Type"] == "AWS::Lambda::LayerVersion"
+    else:
+        assert extra_layers == []
     assert parameter["Default"] == "/aws/service/powertools/python/arm64/python3.12/3.37.0"
     assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"  # resolved at deploy time, not at synth
     assert properties["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == "aurora-upgrade"

@@ -25,7 +25,7 @@ def test_prechecks_failure_changes_nothing_and_rolls_nothing_back(simulate):
     outcome = simulate("in-place-prechecks-failed")
     assert outcome["status"] == "FAILED"
     assert outcome["error"]["error"] == "UpgradePrechecksFailed"
-    assert "regclass" in outcome["error"]["message"], "the RDS events' text is reported"
+    assert "regproc" in outcome["error"]["message"], "the RDS events' text is reported"
     assert outcome["clusters"] == ["dev-db"] and outcome["cluster"]["engine_version"] == "14.18"
     assert "MoveAside" not in outcome["states"]
 

@@ -1,0 +1,68 @@
+"""Reach the database for the in-database checks: directly (pg8000, from inside the VPC) or via the Data API.
+
+One check code, two executors. Credentials come from the Secrets Manager secret named in the
+input and go nowhere but into the connection.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from aws import postgres, rds_data
+from upgrade.models import DatabaseAccess, UpgradeInput
+from upgrade.report import CheckResult, Evidence
+from upgrade.sql_runner import Executor, run_database_checks
+from upgrade.versions import parse_version
+
+CA_BUNDLE_VARIABLE = "RDS_CA_BUNDLE"  # path of Amazon RDS's CA bundle; without it TLS encrypts but cannot verify
+
+
+def in_database_checks(
+    secrets: Any, rds_data_client: Any
+) -> Callable[[UpgradeInput, dict[str, Any]], list[CheckResult]]:
+    def run(request: UpgradeInput, cluster: dict[str, Any]) -> list[CheckResult]:
+        access = request.database
+        assert access is not None, "preflight runs the in-database checks only when the input gives access"
+        connect = _connector(access, cluster, secrets, rds_data_client)
+        if isinstance(connect, CheckResult):
+            return [connect]
+        return run_database_checks(
+            connect,
+            parse_version(cluster["EngineVersion"]),
+            request.target_version,
+            request.strategy,
+            first_database=access.database,
+        )
+
+    return run
+
+
+def _connector(
+    access: DatabaseAccess, cluster: dict[str, Any], secrets: Any, rds_data_client: Any
+) -> Callable[[str], Executor] | CheckResult:
+    if access.connect_via == "data_api":
+        if not cluster.get("HttpEndpointEnabled"):
+            return _unreachable(cluster, "the RDS Data API is not enabled on the cluster (enable-http-endpoint)")
+        return rds_data.connector(rds_data_client, cluster["DBClusterArn"], access.secret_arn)
+    secret = secrets.json(access.secret_arn)
+    return postgres.connector(
+        host=access.host or secret.get("host") or cluster["Endpoint"],
+        port=int(access.port or secret.get("port") or cluster.get("Port") or 5432),
+        user=str(secret["username"]),
+        password=secret.get("password"),
+        ssl=access.ssl,
+        ca_bundle=os.environ.get(CA_BUNDLE_VARIABLE),
+    )
+
+
+def _unreachable(cluster: dict[str, Any], detail: str) -> CheckResult:
+    return CheckResult(
+        id="DB-connectivity",
+        title="The databases can be reached for the in-database checks",
+        scope="database",
+        status="fail",
+        evidence=[Evidence(object_name=cluster["DBClusterIdentifier"], detail=detail)],
+        remediation='Enable the Data API on the cluster, or use "connect_via": "direct" from inside the VPC.',
+    )
