@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: install synth demo test lint typecheck scenarios clean
+.PHONY: install synth demo test lint scenarios preflight clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -25,6 +25,7 @@ scenarios: synth
 	$(PY) -m simulator check simulator/scenarios/*.json
 
 test: install
+	bash scripts/ensure-postgresql.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy lambdas
 	$(PY) -m pytest
@@ -35,3 +36,7 @@ lint: install
 
 clean:
 	rm -rf cdk.out .pytest_cache
+
+# e.g. make preflight ARGS="--dsn postgresql://postgres@localhost:5432/postgres --target 16.6"
+preflight: install
+	$(PY) -m upgrade_cli preflight $(ARGS)

@@ -83,6 +83,11 @@ class Scenario(_Model):
     faults: list[dict[str, Any]] = []
     polls: int = Field(default=3, ge=0, le=50, description="describe calls before a change completes")
     repeat: int = Field(default=1, ge=1, le=5, description="run the same input this many times in a row")
+    secrets: dict[str, dict[str, Any]] = Field(
+        default={},
+        description="Secrets Manager secrets by name (RDS credentials: username, password, host, port) for the "
+        "in-database checks; the input names them as arn:aws:secretsmanager:<region>:123456789012:secret:<name>",
+    )
     before: list[dict[str, Any]] = Field(
         default=[], description="inputs executed first (execution <name>-before-<n>), e.g. an upgrade later regretted"
     )
@@ -98,6 +103,9 @@ def seed(scenario: Scenario) -> None:
     rds = boto3.client("rds", region_name=scenario.region)
     for cluster in [scenario.cluster, *scenario.other_clusters]:
         create_cluster(rds, cluster)
+    secrets = boto3.client("secretsmanager", region_name=scenario.region)
+    for name, value in scenario.secrets.items():
+        secrets.create_secret(Name=name, SecretString=json.dumps(value))
 
 
 def _create_parameter_group(rds: Any, spec: ParameterGroupSpec, scope: str) -> None:

@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["tests.postgres_server"]
+
 # jsii prints a Node end-of-life banner on every synth; it says nothing about our code
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 

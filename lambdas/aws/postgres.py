@@ -17,15 +17,23 @@ import pg8000.native  # type: ignore[import-untyped, unused-ignore]
 from upgrade.sql_runner import ConnectFailed, Executor, QueryFailed
 
 APPLICATION_NAME = "aurora-upgrade-preflight"
-STATEMENT_TIMEOUT_MS = 60_000
 LOCK_TIMEOUT_MS = 5_000  # catalog reads wait behind DDL locks; a stuck precheck is worse than a warning
+# pg8000's timeout is also the socket read timeout: the server must cancel a slow statement first, so the
+# session survives (a socket timeout mid-answer would break it for every check after)
+_SERVER_FIRST_S = 5.0
 
-_SESSION = (
-    f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}",
-    f"SET lock_timeout = {LOCK_TIMEOUT_MS}",
-    "SET search_path = pg_catalog",  # built-ins first, whatever the role's default search_path says
-    "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
-)
+
+def statement_timeout_ms(timeout: float) -> int:
+    return max(1_000, int((timeout - _SERVER_FIRST_S) * 1000))
+
+
+def _session(timeout: float) -> tuple[str, ...]:
+    return (
+        f"SET statement_timeout = {statement_timeout_ms(timeout)}",
+        f"SET lock_timeout = {LOCK_TIMEOUT_MS}",
+        "SET search_path = pg_catalog",  # built-ins first, whatever the role's default search_path says
+        "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+    )
 
 
 def _message(error: Exception) -> str:
@@ -60,10 +68,13 @@ def connect(
     password: str | None,
     database: str,
     ssl: bool,
-    timeout: float = 10.0,
+    timeout: float = 30.0,
     ca_bundle: str | None = None,
 ) -> Executor:
-    """A read-only session to ``database``; ``ca_bundle`` is the RDS CA file when ``ssl`` verifies the server."""
+    """A read-only session to ``database``; ``ca_bundle`` is the RDS CA file when ``ssl`` verifies the server.
+
+    ``timeout`` bounds connecting and every answer; statements are cancelled by the server 5 s earlier.
+    """
     context = None
     if ssl:
         context = ssl_module.create_default_context(cafile=ca_bundle)
@@ -82,7 +93,7 @@ def connect(
         raise ConnectFailed(_message(error)) from error
     executor = PostgresExecutor(connection)
     try:
-        for statement in _SESSION:
+        for statement in _session(timeout):
             executor.query(statement)
     except QueryFailed as error:
         executor.close()
@@ -96,7 +107,7 @@ def connector(
     user: str,
     password: str | None,
     ssl: bool,
-    timeout: float = 10.0,
+    timeout: float = 30.0,
     ca_bundle: str | None = None,
 ) -> Callable[[str], Executor]:
     """``connect`` with everything but the database fixed: what ``run_database_checks`` takes."""

@@ -4,7 +4,7 @@ AWS has no precheck-only API: an upgrade that fails Aurora's prechecks fails twe
 checks find the same problems (and the blue/green ones) in every database before anything changes.
 The rules live in the sql_checks_* modules; this module only orders them and names them.
 
-Catalogue: 38 SQL checks plus DB-connectivity (see CHECK_COUNT; a test pins the number).
+Catalogue: 35 SQL checks plus DB-connectivity = 36 ids (CHECK_COUNT; a unit test pins the number).
 """
 
 from __future__ import annotations

@@ -23,7 +23,14 @@ CHANGED_RELATIONS: dict[str, tuple[int, str]] = {
     "pg_stat_statements": (17, "blk_read_time/blk_write_time renamed to shared_blk_* after the 17 extension update"),
 }
 
-VIEWS_ON_CATALOGS_SQL = """SELECT DISTINCT dn.nspname AS view_schema, dv.relname AS view_name,
+_NOT_AN_EXTENSION_MEMBER = """NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+      WHERE e.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND e.objid = {view}.oid AND e.deptype = 'e')"""
+
+# Two halves, because PostgreSQL records no dependencies on pinned objects (the catalog tables themselves,
+# pg_class or pg_database): pg_depend finds views on the system views (pg_stat_*), and the view text
+# finds the columns removed from pinned catalogs. An extension's own views (PostGIS) are left out: the
+# extension recreates them with its new version.
+VIEWS_ON_CATALOGS_SQL = f"""SELECT DISTINCT dn.nspname AS view_schema, dv.relname AS view_name,
        sn.nspname AS depends_on_schema, st.relname AS depends_on
 FROM pg_catalog.pg_depend d
 JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
@@ -34,6 +41,16 @@ JOIN pg_catalog.pg_namespace sn ON sn.oid = st.relnamespace
 WHERE (sn.nspname = 'pg_catalog' OR st.relname = 'pg_stat_statements')
   AND dv.oid <> st.oid
   AND dn.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND {_NOT_AN_EXTENSION_MEMBER.format(view="dv")}
+UNION
+SELECT n.nspname, v.relname, 'pg_catalog', removed.relation
+FROM pg_catalog.pg_class v
+JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace,
+(VALUES ('pg_database', 'daticulocale'), ('pg_collation', 'colliculocale')) AS removed(relation, column_name)
+WHERE v.relkind IN ('v', 'm')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND pg_catalog.strpos(pg_catalog.pg_get_viewdef(v.oid), removed.column_name) > 0
+  AND {_NOT_AN_EXTENSION_MEMBER.format(view="v")}
 ORDER BY 1, 2, 4"""
 
 

@@ -79,39 +79,40 @@ def run_database_checks(
     """
     context = Context(source, target, strategy)
     applicable = [c for c in checks if c.skip_reason(context) is None]
+    cluster = [c for c in applicable if c.scope == "cluster"]
+    per_database = [c for c in applicable if c.scope == "database"]
     tallies = {c.id: _Tally() for c in applicable}
-    unreachable: list[Evidence] = []
+    problems: list[Evidence] = []
+    unreached: set[str] = set()
     try:
         first = connect(first_database)
     except ConnectFailed as error:
-        unreachable.append(Evidence(database=first_database, detail=f"could not connect: {error}"))
-        return [_connectivity(unreachable, first_unreachable=True, checked=[])] + [
+        problems.append(Evidence(database=first_database, detail=f"could not connect: {error}"))
+        return [_connectivity(problems, "no checks could run")] + [
             _result(c, context, None, f"not run: no connection to {first_database}") for c in checks
         ]
     try:
-        databases = _databases(first, first_database, unreachable)
-        cluster = [c for c in applicable if c.scope == "cluster"]
+        databases = _databases(first, first_database, problems)
         _run(first, first_database, cluster, context, tallies)
         if first_database in databases:
-            _run(first, first_database, [c for c in applicable if c.scope == "database"], context, tallies)
+            _run(first, first_database, per_database, context, tallies)
     finally:
         first.close()
-    per_database = [c for c in applicable if c.scope == "database"]
-    for database in databases:
-        if database == first_database:
-            continue
+    for database in (d for d in databases if d != first_database):
         try:
             executor = connect(database)
         except ConnectFailed as error:
-            unreachable.append(Evidence(database=database, detail=f"could not connect: {error}"))
+            problems.append(Evidence(database=database, detail=f"could not connect: {error}"))
+            unreached.add(database)
             continue
         try:
             _run(executor, database, per_database, context, tallies)
         finally:
             executor.close()
-    reached = [d for d in databases if d not in {e.database for e in unreachable}]
-    results = [_connectivity(unreachable, first_unreachable=False, checked=reached)]
-    return results + [_result(c, context, tallies.get(c.id), "") for c in checks]
+    checked = ", ".join(d for d in databases if d not in unreached) or "nothing"
+    return [_connectivity(problems, f"checked {checked}")] + [
+        _result(c, context, tallies.get(c.id), "") for c in checks
+    ]
 
 
 def _databases(first: Executor, first_database: str, unreachable: list[Evidence]) -> list[str]:
@@ -175,17 +176,17 @@ def _result(item: SqlCheck, context: Context, tally: _Tally | None, not_run: str
     )
 
 
-def _connectivity(unreachable: list[Evidence], first_unreachable: bool, checked: list[str]) -> CheckResult:
+def _connectivity(problems: list[Evidence], reason: str) -> CheckResult:
     # An unchecked database may hold a blocker, so not reaching one fails: the upgrade would run blind there.
     return CheckResult(
         id=CONNECTIVITY_ID,
         title="Every connectable database could be checked",
         scope="database",
-        status="fail" if unreachable else "pass",
-        evidence=unreachable,
+        status="fail" if problems else "pass",
+        evidence=problems,
         remediation="Let the precheck role connect to every database (network path, credentials, "
         "GRANT CONNECT) and read the catalogs; then run the preflight again.",
-        reason="no checks could run" if first_unreachable else f"checked {', '.join(checked) or 'nothing'}",
+        reason=reason,
     )
 
 

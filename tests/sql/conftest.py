@@ -1,4 +1,4 @@
-"""A real, throwaway PostgreSQL server for the SQL prechecks (about 0.7 s to initdb and start).
+"""Fixtures of the SQL prechecks tests; the server itself comes from tests/postgres_server.py.
 
 Catalog queries can only be trusted once a real server has parsed and answered them, so when no server
 binaries exist the fixture FAILS instead of skipping: tests against a database must not quietly vanish.
@@ -6,102 +6,13 @@ binaries exist the fixture FAILS instead of skipping: tests against a database m
 
 from __future__ import annotations
 
-import contextlib
-import glob
-import os
-import pwd
-import re
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pg8000.native
 import pytest
 
-from aws import postgres
+from tests.postgres_server import Server
 from upgrade.sql_runner import Executor
-
-SERVER_GLOB = "/usr/lib/postgresql/*/bin"
-ENSURE = "scripts/ensure-postgresql.sh"
-SUPERUSER = "test"
-
-
-@dataclass(frozen=True)
-class Server:
-    host: str
-    port: int
-    user: str
-    bin_dir: Path
-
-    def admin(self, database: str = "postgres") -> pg8000.native.Connection:
-        """A read-write superuser session for planting problems (autocommit: every run() commits)."""
-        return pg8000.native.Connection(self.user, host=self.host, port=self.port, database=database)
-
-    def connect(self, database: str) -> Executor:
-        """The production executor, as the preflight would open it."""
-        return postgres.connect(self.host, self.port, self.user, None, database, ssl=False, timeout=10)
-
-
-def newest_bin_dir() -> Path | None:
-    def major(path: str) -> float:
-        found = re.search(r"/postgresql/([0-9.]+)/bin", path)
-        return float(found.group(1)) if found else 0.0
-
-    candidates = [p for p in glob.glob(SERVER_GLOB) if os.access(f"{p}/initdb", os.X_OK)]
-    candidates = [p for p in candidates if os.access(f"{p}/pg_ctl", os.X_OK)]
-    return Path(max(candidates, key=major)) if candidates else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[Server]:
-    bin_dir = newest_bin_dir()
-    if bin_dir is None:
-        pytest.fail(f"no PostgreSQL server binaries under {SERVER_GLOB}: run {ENSURE} (installs Debian's postgresql)")
-    # initdb refuses to run as root; Debian's package creates the postgres OS user for exactly this
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.fail(f"running as root and there is no 'postgres' OS user to run initdb as: run {ENSURE}")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    # root's default TMPDIR may not be traversable by postgres; /tmp always is
-    root = Path(tempfile.mkdtemp(prefix="pg-prechecks-", dir="/tmp" if as_user else None))
-    if as_user:
-        os.chown(root, owner.pw_uid, owner.pw_gid)
-    data, log = root / "data", root / "server.log"
-    port = free_port()
-    options = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c wal_level=logical "
-        "-c max_prepared_transactions=10 -c max_replication_slots=10"
-    )
-
-    def run(*command: str) -> None:
-        subprocess.run([*as_user, *command], cwd=root, check=True, capture_output=True, text=True, timeout=60)
-
-    try:
-        try:
-            run(str(bin_dir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C")
-            run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
-        except subprocess.CalledProcessError as error:
-            server_log = log.read_text() if log.exists() else ""
-            pytest.fail(f"could not start PostgreSQL from {bin_dir}: {error.stderr}\n{server_log}")
-        yield Server("127.0.0.1", port, SUPERUSER, bin_dir)
-    finally:
-        if (data / "postmaster.pid").exists():
-            with contextlib.suppress(subprocess.SubprocessError):
-                run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -126,6 +37,8 @@ SHOP = [
     "INSERT INTO skus VALUES (1, 'A'), (2, 'A')",
     "CREATE UNIQUE INDEX CONCURRENTLY skus_code ON skus (code)",  # fails on the duplicate: P26 invalid index
     "CREATE VIEW bgwriter_stats AS SELECT buffers_backend FROM pg_catalog.pg_stat_bgwriter",  # P21, changed in 17
+    "CREATE VIEW extension_view AS SELECT rolname FROM pg_catalog.pg_roles",
+    "ALTER EXTENSION hstore ADD VIEW extension_view",  # an extension's own view: must NOT be reported by P21
     "CREATE COLLATION shop_de (provider = icu, locale = 'de-DE')",
     "UPDATE pg_catalog.pg_collation SET collversion = '0.1' WHERE collname = 'shop_de'",  # P25 as after an OS update
 ]
@@ -138,6 +51,7 @@ BILLING = [
     "ALTER TABLE events REPLICA IDENTITY FULL",  # no primary key but replicable: must NOT be reported
     "CREATE EXTENSION pg_stat_statements",  # current version: must NOT be reported
     "CREATE VIEW slow_queries AS SELECT query, blk_read_time FROM pg_stat_statements",  # P21, changed in 17
+    "CREATE VIEW icu_databases AS SELECT datname, daticulocale FROM pg_catalog.pg_database",  # P21, pinned catalog
     "CREATE SUBSCRIPTION billing_sub CONNECTION 'dbname=nowhere' PUBLICATION p WITH (connect = false)",  # P3
     "CREATE TABLE legacy_names (id int PRIMARY KEY, n information_schema.sql_identifier)",  # P7 (gated)
     "CREATE CONVERSION billing_latin1 FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8",  # P12 (gated)

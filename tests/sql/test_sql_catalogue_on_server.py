@@ -81,7 +81,7 @@ def test_the_session_is_read_only_and_named(planted):
             "SELECT application_name, current_setting('statement_timeout') AS timeout "
             "FROM pg_catalog.pg_stat_activity WHERE pid = pg_catalog.pg_backend_pid()"
         )
-        assert me == {"application_name": "aurora-upgrade-preflight", "timeout": "1min"}
+        assert me == {"application_name": "aurora-upgrade-preflight", "timeout": "5s"}  # 10 s socket timeout - 5
         executor.query("SELECT 1")  # a failed statement does not poison the session
     finally:
         executor.close()

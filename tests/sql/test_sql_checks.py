@@ -10,6 +10,7 @@ import dataclasses
 
 import pytest
 
+from aws import postgres
 from upgrade.report import CheckResult
 from upgrade.sql_checks import CHECK_IDS, CONNECTIVITY_ID, check
 from upgrade.sql_checks_risks import long_transactions_sql, xid_age_sql
@@ -61,7 +62,11 @@ PLANTED = [
     (
         "P21-views-on-system-catalogs",
         "warn",
-        {("shop", "public", "bgwriter_stats"), ("billing", "public", "slow_queries")},
+        {
+            ("shop", "public", "bgwriter_stats"),
+            ("billing", "public", "slow_queries"),
+            ("billing", "public", "icu_databases"),
+        },
     ),
     ("P22-large-objects", "warn", {("shop", None, None)}),
     ("P25-collation-versions", "warn", {("shop", "public", "shop_de")}),
@@ -144,8 +149,8 @@ def test_views_on_catalog_views_changed_in_the_target_are_marked(reports):
     def details(target):
         return {e.object_name: e.detail for e in reports[target, "in_place"]["P21-views-on-system-catalogs"].evidence}
 
-    assert "CHANGED" in details(17)["bgwriter_stats"] and "CHANGED" in details(17)["slow_queries"]
-    assert "CHANGED" not in details(16)["bgwriter_stats"] and "CHANGED" not in details(16)["slow_queries"]
+    for view in ("bgwriter_stats", "slow_queries", "icu_databases"):
+        assert "CHANGED" in details(17)[view] and "CHANGED" not in details(16)[view]
 
 
 def test_the_report_says_what_was_found(reports):
@@ -203,8 +208,6 @@ def test_a_check_that_errors_warns_and_the_rest_still_run(planted, source):
     admin.run("REVOKE SELECT ON pg_catalog.pg_prepared_xacts FROM PUBLIC")
     admin.run("REVOKE CONNECT ON DATABASE billing FROM PUBLIC")
     try:
-        from aws import postgres
-
         results = run_database_checks(
             lambda db: postgres.connect(planted.host, planted.port, "auditor", None, db, ssl=False),
             source,

@@ -109,6 +109,7 @@ def test_a_failed_database_listing_still_checks_the_first_database():
     answers = {DATABASES: QueryFailed("42501: permission denied for table pg_database")}
     results = by_id(run_database_checks(connector(answers), SOURCE, TARGET, "in_place"))
     assert results[CONNECTIVITY_ID].status == "fail"
+    assert results[CONNECTIVITY_ID].reason == "checked postgres"
     assert results["P4-reg-types"].reason == "checked 1 database"
 
 

@@ -1,0 +1,128 @@
+"""A real, throwaway PostgreSQL server for every test that needs one (about 0.7 s to initdb and start).
+
+Catalog queries can only be trusted once a real server has parsed and answered them, so when no server
+binaries exist the fixture FAILS instead of skipping: tests against a database must not quietly vanish.
+Registered for the whole suite by tests/conftest.py (pytest_plugins).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pg8000.native
+import pytest
+
+from aws import postgres
+from upgrade.sql_runner import Executor
+
+SERVER_GLOB = "/usr/lib/postgresql/*/bin"
+ENSURE = "scripts/ensure-postgresql.sh"
+SUPERUSER = "test"
+
+
+@dataclass(frozen=True)
+class Server:
+    host: str
+    port: int
+    user: str
+    bin_dir: Path
+
+    def admin(self, database: str = "postgres") -> pg8000.native.Connection:
+        """A read-write superuser session for planting problems (autocommit: every run() commits)."""
+        return pg8000.native.Connection(self.user, host=self.host, port=self.port, database=database)
+
+    def connect(self, database: str) -> Executor:
+        """The production executor, as the preflight would open it."""
+        return postgres.connect(self.host, self.port, self.user, None, database, ssl=False, timeout=10)
+
+
+def newest_bin_dir() -> Path | None:
+    def major(path: str) -> float:
+        found = re.search(r"/postgresql/([0-9.]+)/bin", path)
+        return float(found.group(1)) if found else 0.0
+
+    candidates = [p for p in glob.glob(SERVER_GLOB) if os.access(f"{p}/initdb", os.X_OK)]
+    candidates = [p for p in candidates if os.access(f"{p}/pg_ctl", os.X_OK)]
+    return Path(max(candidates, key=major)) if candidates else None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Server]:
+    bin_dir = newest_bin_dir()
+    if bin_dir is None:
+        pytest.fail(f"no PostgreSQL server binaries under {SERVER_GLOB}: run {ENSURE} (installs Debian's postgresql)")
+    # initdb refuses to run as root; Debian's package creates the postgres OS user for exactly this
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.fail(f"running as root and there is no 'postgres' OS user to run initdb as: run {ENSURE}")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    # root's default TMPDIR may not be traversable by postgres; /tmp always is
+    root = Path(tempfile.mkdtemp(prefix="pg-prechecks-", dir="/tmp" if as_user else None))
+    if as_user:
+        os.chown(root, owner.pw_uid, owner.pw_gid)
+    data, log = root / "data", root / "server.log"
+    port = free_port()
+    options = (
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c wal_level=logical "
+        "-c max_prepared_transactions=10 -c max_replication_slots=10"
+    )
+
+    def run(*command: str) -> None:
+        subprocess.run([*as_user, *command], cwd=root, check=True, capture_output=True, text=True, timeout=60)
+
+    try:
+        try:
+            run(str(bin_dir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C")
+            run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
+        except subprocess.CalledProcessError as error:
+            server_log = log.read_text() if log.exists() else ""
+            pytest.fail(f"could not start PostgreSQL from {bin_dir}: {error.stderr}\n{server_log}")
+        yield Server("127.0.0.1", port, SUPERUSER, bin_dir)
+    finally:
+        if (data / "postmaster.pid").exists():
+            with contextlib.suppress(subprocess.SubprocessError):
+                run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def scratch_database(pg_server: Server) -> Iterator[Callable[[str, list[str]], None]]:
+    """Create a database with some statements run in it; dropped after the test, so the shared server stays clean."""
+    created: list[str] = []
+
+    def create(name: str, statements: list[str]) -> None:
+        admin = pg_server.admin()
+        admin.run(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.run(f'CREATE DATABASE "{name}"')
+        admin.close()
+        created.append(name)
+        session = pg_server.admin(name)
+        for statement in statements:
+            session.run(statement)
+        session.close()
+
+    yield create
+    admin = pg_server.admin()
+    for name in created:
+        admin.run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
