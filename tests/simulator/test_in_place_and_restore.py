@@ -5,55 +5,21 @@ Every test talks to moto through real boto3 clients, so it checks what a Lambda 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
-from moto import mock_aws
 from moto.rds import models as rds_models
 from pydantic import ValidationError
 
 from simulator.faults import DEFAULT_PRECHECK_FAILURE, FaultPlan
-from simulator.rds_realism import RealisticRds, realistic_rds
+from tests.simulator.realism_helpers import PASSWORD, POLLS, Start, error_of
 
-POLLS = 2
-PASSWORD = "not-a-real-password"
 ENGINE = "aurora-postgresql"
-Start = Callable[..., RealisticRds]
-
-
-@pytest.fixture
-def start() -> Iterator[Start]:
-    """Start moto plus the realism layer with the given faults/polls (once per test)."""
-    with ExitStack() as stack:
-
-        def _start(faults: Any = None, polls: int = POLLS) -> RealisticRds:
-            stack.enter_context(mock_aws())
-            return stack.enter_context(realistic_rds(faults, polls))
-
-        yield _start
-
-
-@pytest.fixture
-def sim(start: Start) -> RealisticRds:
-    return start()
-
-
-@pytest.fixture
-def rds(sim: RealisticRds) -> Any:
-    return boto3.client("rds", region_name="us-east-1")
 
 
 # --- helpers -------------------------------------------------------------------------------------------
-
-
-def error_of(call: Callable[[], Any]) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def create_cluster(rds: Any, cluster_id: str = "prod-db", readers: int = 1, **extra: Any) -> None:

@@ -6,8 +6,6 @@ Every test talks to moto through real boto3 clients, so it checks what a Lambda 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from typing import Any
 
 import boto3
@@ -22,41 +20,9 @@ from pydantic import ValidationError
 from simulator import catalogue
 from simulator.faults import FaultPlan
 from simulator.rds_realism import MOTO_INTERNALS, RealisticRds, missing_moto_internals, realistic_rds
-
-POLLS = 2
-PASSWORD = "not-a-real-password"
-Start = Callable[..., RealisticRds]
-
-
-@pytest.fixture
-def start() -> Iterator[Start]:
-    """Start moto plus the realism layer with the given faults/polls (once per test)."""
-    with ExitStack() as stack:
-
-        def _start(faults: Any = None, polls: int = POLLS, **options: Any) -> RealisticRds:
-            stack.enter_context(mock_aws())
-            return stack.enter_context(realistic_rds(faults, polls, **options))
-
-        yield _start
-
-
-@pytest.fixture
-def sim(start: Start) -> RealisticRds:
-    return start()
-
-
-@pytest.fixture
-def rds(sim: RealisticRds) -> Any:
-    return boto3.client("rds", region_name="us-east-1")
-
+from tests.simulator.realism_helpers import PASSWORD, POLLS, Start, error_of
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def error_of(call: Callable[[], Any]) -> tuple[str, str]:
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
 
 def create_cluster(rds: Any, cluster_id: str = "prod-db", version: str = "13.20", readers: int = 0) -> dict[str, Any]:
