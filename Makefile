@@ -7,10 +7,11 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 
 .PHONY: install synth demo test lint scenarios preflight clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt package.json
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	npm install --no-audit --no-fund --no-package-lock --loglevel=error
 	touch $@
 
 install: $(VENV)/.installed

@@ -8,11 +8,16 @@ from aws_cdk import aws_iam as iam
 from infra.config import DeploymentConfig
 from infra.driver_layer import database_driver_layer
 from infra.functions import FunctionExtras
+from infra.workflow import state_machine_arns
 
 DATA_API_REASON = "rds-data:ExecuteStatement is scoped to the configured clusters' ARNs (read-only check queries)."
 SECRET_SUFFIX_REASON = (
     "Secrets Manager appends a random 6-character suffix to secret ARNs; the configured secret ARNs end in * "
     "to match it. Only the secrets named in the configuration are readable."
+)
+EXECUTIONS_REASON = (
+    "Execution ARNs end in the execution name, unknown in advance; DescribeExecution is limited to executions of "
+    "this stack's own upgrade state machine (to find another upgrade of the same cluster)."
 )
 ENI_REASON = (
     "A Lambda function in a VPC manages its network interfaces; ec2:CreateNetworkInterface, "
@@ -23,10 +28,17 @@ ENI_REASON = (
 def preflight_extras(stack: Stack, config: DeploymentConfig) -> FunctionExtras:
     access = config.database_access
     cluster_arns = [f"arn:{Aws.PARTITION}:rds:{Aws.REGION}:{Aws.ACCOUNT_ID}:cluster:{c}" for c in config.clusters]
+    machine, executions = state_machine_arns()
     statements = [
-        iam.PolicyStatement(sid="RunCheckQueries", actions=["rds-data:ExecuteStatement"], resources=cluster_arns)
+        iam.PolicyStatement(sid="RunCheckQueries", actions=["rds-data:ExecuteStatement"], resources=cluster_arns),
+        # one upgrade per cluster: preflight reads the state machine's running executions
+        iam.PolicyStatement(sid="ListRunningUpgrades", actions=["states:ListExecutions"], resources=[machine]),
+        iam.PolicyStatement(sid="ReadRunningUpgrades", actions=["states:DescribeExecution"], resources=[executions]),
     ]
-    reasons: dict[str, str] = {}
+    reasons: dict[str, str] = {
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+        "<AWS::StackName>-upgrade:*]": EXECUTIONS_REASON
+    }
     if access.secret_arns:
         statements.append(
             iam.PolicyStatement(

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import cast
 
-from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
+from aws_cdk import Acknowledgment, Aws, CfnElement, Stack, Validations
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -48,6 +48,9 @@ class UpgradeWorkflow(Construct):
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
+            # a name known before the resource exists: preflight's lock reads its executions without a reference
+            # that would make the functions depend on the state machine that depends on them
+            state_machine_name=state_machine_name(),
             definition_body=sfn.DefinitionBody.from_string(definition),
             state_machine_type=sfn.StateMachineType.STANDARD,
             tracing_enabled=True,
@@ -67,6 +70,19 @@ class UpgradeWorkflow(Construct):
             Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason=SERVICE_WIDE_REASON),
             *(Acknowledgment(id=finding, reason=INVOKE_QUALIFIERS_REASON) for finding in invoke_findings),
         )
+
+
+def state_machine_name() -> str:
+    return f"{Aws.STACK_NAME}-upgrade"
+
+
+def state_machine_arns() -> tuple[str, str]:
+    """(the state machine, its executions) as ARNs built from the name."""
+    prefix = f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+    return (
+        f"{prefix}:stateMachine:{state_machine_name()}",
+        f"{prefix}:execution:{state_machine_name()}:*",
+    )
 
 
 def _cfn(function: lambda_.Function) -> CfnElement:

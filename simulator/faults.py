@@ -10,7 +10,11 @@ code, for example::
      {"kind": "in_place_prechecks_failed", "message": "..."},
      {"kind": "in_place_upgrade_failed"},
      {"kind": "error", "operation": "ModifyDBCluster", "code": "InvalidDBClusterStateFault",
-      "message": "...", "times": 1}]
+      "message": "...", "times": 1},
+     {"kind": "task_error", "state": "CheckSnapshot", "error": "AwsThrottled", "times": 2}]
+
+``task_error`` is not an RDS fault: the harness (``simulator.harness``) fails the Lambda invocation
+of a Task state before its handler runs; every other kind is answered by the simulated RDS.
 
 Every fault fires ``times`` times (default 1) and is then used up, so a workflow that retries or
 recreates a resource eventually meets the normal behaviour again.
@@ -145,6 +149,35 @@ class InPlaceUpgradeFailedFault(_Fault):
     kind: Literal["in_place_upgrade_failed"]
 
 
+_ERROR_NAME = r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$"
+
+
+class TaskErrorFault(_Fault):
+    """The Lambda behind a Task state fails before its handler runs, so nothing changes.
+
+    ``error`` is the name Step Functions matches in Retry/Catch: a handler's exception class name
+    (``AwsThrottled``, ``SnapshotFailed``, ...) arrives as an unhandled function error, a
+    ``Lambda.*`` name (``Lambda.ServiceException``, ...) as a Lambda service error.
+    """
+
+    kind: Literal["task_error"]
+    state: str = Field(min_length=1, description="Task state name of the definition, e.g. CheckSnapshot.")
+    error: str = Field(pattern=_ERROR_NAME, description="Error name, e.g. AwsThrottled or Lambda.ServiceException.")
+    message: str = "Injected task fault"
+
+    @field_validator("error")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value.startswith("States."):
+            raise ValueError("States.* error names are reserved for Step Functions itself")
+        return value
+
+    @property
+    def lambda_service_error(self) -> bool:
+        """True for ``Lambda.*`` names: the Lambda service failed, not the function."""
+        return self.error.startswith("Lambda.")
+
+
 Fault = Annotated[
     ThrottleFault
     | ErrorFault
@@ -152,7 +185,8 @@ Fault = Annotated[
     | BlueGreenTaskFailedFault
     | SwitchoverFailedFault
     | InPlacePrechecksFailedFault
-    | InPlaceUpgradeFailedFault,
+    | InPlaceUpgradeFailedFault
+    | TaskErrorFault,
     Field(discriminator="kind"),
 ]
 ApiFault = ThrottleFault | ErrorFault
@@ -172,10 +206,17 @@ class FaultPlan(BaseModel):
         items = json.loads(data) if isinstance(data, (str, bytes)) else data
         return cls(faults=tuple(_FAULT_LIST.validate_python(items)))
 
+    def task_states(self) -> frozenset[str]:
+        """The Task state names that ``task_error`` faults target."""
+        return frozenset(f.state for f in self.faults if isinstance(f, TaskErrorFault))
+
 
 @dataclass(frozen=True)
 class InjectedFault:
-    """One fault that actually fired, for assertions in tests."""
+    """One fault that actually fired, for assertions in tests.
+
+    For ``task_error``: ``operation`` is the Task state, ``resource`` its function, ``code`` the error.
+    """
 
     kind: str
     operation: str
@@ -203,6 +244,15 @@ class FaultInjector:
             if isinstance(fault, (ThrottleFault, ErrorFault)) and fault.operation == operation:
                 self._take(index)
                 self.log.append(InjectedFault(fault.kind, operation, code=fault.code))
+                return fault
+        return None
+
+    def task_fault(self, state: str, function: str) -> TaskErrorFault | None:
+        """The ``task_error`` fault for this invocation of ``state`` (run by ``function``), if any is left."""
+        for index, fault in self._available():
+            if isinstance(fault, TaskErrorFault) and fault.state == state:
+                self._take(index)
+                self.log.append(InjectedFault(fault.kind, state, resource=function, code=fault.error))
                 return fault
         return None
 

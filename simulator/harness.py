@@ -1,8 +1,22 @@
 """Make moto's Step Functions interpreter run the real handlers, without sleeping.
 
-moto executes the ASL (``execute_state_machine``) but its Lambda needs Docker. The three
+moto executes the ASL (``execute_state_machine``) but its Lambda needs Docker. The four
 patches below are the only contact points with moto's internals; ``tests`` hold a canary
 that fails loudly if moto moves them.
+
+Task faults (``task_error`` in a fault plan) are injected where the interpreter hands a Task
+state's Lambda invocation over (``execute_lambda_function_integration``): there the interpreter's
+environment names the state being run, so a fault is keyed by STATE, not by function (the Notify
+function backs five states). The fault fires before the handler runs, shaped as Step Functions
+sees the real failure:
+
+* a handler's error name (``AwsThrottled``, ``SnapshotFailed``, ...) as the ``Unhandled`` function
+  error moto builds from an invoke answering ``FunctionError`` (``errorType`` = the name);
+* a ``Lambda.*`` name as a Lambda service error: error ``Lambda.<Code>`` with the AWS-style cause
+  "... (Service: AWSLambda; Status Code: ...; Error Code: <Code>; ...)". moto's interpreter turns a
+  ``ClientError`` raised by the invoke of a plain function ARN into the generic ``Exception``
+  (``StateTaskLambda._from_error``), which no ``Lambda.*`` retrier would match, so the harness raises
+  the failure event itself.
 """
 
 from __future__ import annotations
@@ -16,14 +30,24 @@ from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
+from moto.stepfunctions.parser.api import HistoryEventType, LambdaFunctionFailedEventDetails
+from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+    FailureEvent,
+    FailureEventException,
+)
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+from simulator.faults import FaultInjector, FaultPlan, TaskErrorFault
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
 PATCHED = (
     (lambda_eval_utils, "_invoke_lambda_function"),
+    (lambda_eval_utils, "execute_lambda_function_integration"),
     (wait_function.WaitFunction, "_wait_interval"),
     (retrier_decl, "time"),
 )
@@ -103,9 +127,40 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def function_name(arn: str) -> str:
+    """``arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`` -> ``<name>``."""
+    return arn.split(":function:")[-1].split(":")[0]
+
+
+def task_functions(definition: dict[str, Any]) -> dict[str, str]:
+    """Every Lambda Task state of a definition (Parallel and Map branches too) -> its function name."""
+    found: dict[str, str] = {}
+    for name, state in definition.get("States", {}).items():
+        if state.get("Type") == "Task":
+            resource = str(state.get("Resource", ""))
+            if resource.startswith("arn:aws:states:::lambda:invoke"):
+                resource = str(state.get("Parameters", {}).get("FunctionName", ""))
+            if ":function:" in resource:
+                found[name] = function_name(resource)
+        for branch in state.get("Branches", []):
+            found.update(task_functions(branch))
+        for key in ("Iterator", "ItemProcessor"):
+            if key in state:
+                found.update(task_functions(state[key]))
+    return found
+
+
+def task_fault_injector(plan: FaultPlan, definition: dict[str, Any]) -> FaultInjector:
+    """The injector of the plan's ``task_error`` faults; refuses a state that is no Lambda Task state."""
+    unknown = sorted(plan.task_states() - task_functions(definition).keys())
+    if unknown:
+        raise ValueError(f"task_error faults name states that are not Lambda Task states of the definition: {unknown}")
+    return FaultInjector(plan)
+
+
 def _invoker(functions: dict[str, LambdaFunction], recorder: Recorder) -> Callable[..., dict[str, Any]]:
     def invoke(parameters: dict[str, Any], region: str, state_credentials: Any) -> dict[str, Any]:
-        name = str(parameters["FunctionName"]).split(":function:")[-1].split(":")[0]
+        name = function_name(str(parameters["FunctionName"]))
         function = functions[name]
         raw = parameters.get("Payload") or b"{}"
         payload = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
@@ -132,6 +187,49 @@ def _invoker(functions: dict[str, LambdaFunction], recorder: Recorder) -> Callab
     return invoke
 
 
+_LAMBDA_STATUS_CODES = {"TooManyRequestsException": 429, "ResourceNotReadyException": 502}
+
+
+def _task_failure(env: Any, fault: TaskErrorFault, function: str) -> Exception:
+    """The exception the interpreter would meet if the invocation really failed that way."""
+    if not fault.lambda_service_error:
+        payload = {"errorType": fault.error, "errorMessage": fault.message, "stackTrace": ["injected by the harness"]}
+        return lambda_eval_utils.LambdaFunctionErrorException("Unhandled", json.dumps(payload, separators=(",", ":")))
+    code = fault.error.removeprefix("Lambda.")
+    status = _LAMBDA_STATUS_CODES.get(code, 500)
+    cause = (
+        f"{fault.message} (Service: AWSLambda; Status Code: {status}; Error Code: {code}; "
+        f"Request ID: sim-{function}; Proxy: null)"
+    )
+    details = LambdaFunctionFailedEventDetails(error=fault.error, cause=cause)
+    event = FailureEvent(
+        env=env,
+        error_name=CustomErrorName(fault.error),
+        event_type=HistoryEventType.LambdaFunctionFailed,
+        event_details=EventDetails(lambdaFunctionFailedEventDetails=details),
+    )
+    return FailureEventException(failure_event=event)
+
+
+def _faulty_integration(
+    original: Callable[..., None], faults: FaultInjector, recorder: Recorder
+) -> Callable[..., None]:
+    """Wrap the interpreter's Lambda integration: a state's task fault fires before the invoke."""
+
+    def integration(env: Any, parameters: dict[str, Any], region: str, state_credentials: Any) -> None:
+        state = str(env.next_state_name)
+        function = function_name(str(parameters["FunctionName"]))
+        fault = faults.task_fault(state, function)
+        if fault is None:
+            original(env=env, parameters=parameters, region=region, state_credentials=state_credentials)
+            return
+        detail = {"error": fault.error, "message": fault.message, "state": state, "injected": True}
+        recorder.events.append(Event(recorder.clock_seconds, "error", function, detail))
+        raise _task_failure(env, fault, function)
+
+    return integration
+
+
 class _RecordingTime:
     """Stands in for the ``time`` module inside moto's retrier: sleeps are recorded."""
 
@@ -148,15 +246,21 @@ class _RecordingTime:
 
 
 @contextmanager
-def local_lambdas(functions: dict[str, LambdaFunction]) -> Iterator[Recorder]:
-    """Route every Lambda task of the executed ASL to in-process handlers."""
+def local_lambdas(functions: dict[str, LambdaFunction], task_faults: FaultInjector | None = None) -> Iterator[Recorder]:
+    """Route every Lambda task of the executed ASL to in-process handlers.
+
+    ``task_faults`` hands out the plan's ``task_error`` faults (its ``log`` records each injection).
+    """
     recorder = Recorder()
+    faults = task_faults if task_faults is not None else FaultInjector()
+    integration = _faulty_integration(lambda_eval_utils.execute_lambda_function_integration, faults, recorder)
 
     def record_wait(self: Any, env: Any, wait_seconds: int) -> None:
         recorder.wait(wait_seconds)
 
     with (
         mock.patch.object(lambda_eval_utils, "_invoke_lambda_function", _invoker(functions, recorder)),
+        mock.patch.object(lambda_eval_utils, "execute_lambda_function_integration", integration),
         mock.patch.object(wait_function.WaitFunction, "_wait_interval", record_wait),
         mock.patch.object(retrier_decl, "time", _RecordingTime(recorder)),
     ):

@@ -18,7 +18,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
 from simulator.faults import FaultPlan
-from simulator.harness import LambdaFunction, Recorder, local_lambdas
+from simulator.harness import LambdaFunction, Recorder, local_lambdas, task_fault_injector
 from simulator.rds_realism import realistic_rds
 from simulator.scenario import Scenario, seed
 from simulator.template import SynthesizedWorkflow, load_handler, load_workflow, resolve_environment, template_path
@@ -88,11 +88,13 @@ def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level:
     environment = {**_QUIET_ENVIRONMENT, "AWS_DEFAULT_REGION": scenario.region, "AWS_REGION": scenario.region}
     if log_level:
         environment["POWERTOOLS_LOG_LEVEL"] = log_level
+    plan = FaultPlan.from_json(scenario.faults)
+    task_faults = task_fault_injector(plan, workflow.definition)
     with (
         _environment(environment),
         mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
-        realistic_rds(FaultPlan.from_json(scenario.faults), polls=scenario.polls) as realism,
-        local_lambdas(_functions(workflow, scenario.region)) as recorder,
+        realistic_rds(plan, polls=scenario.polls) as realism,
+        local_lambdas(_functions(workflow, scenario.region), task_faults) as recorder,
     ):
         seed(scenario)
         for logical_id in workflow.topic_logical_ids:
@@ -108,7 +110,7 @@ def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level:
             outcome = _collect(scenario, execution, recorder)
             earlier.append({"name": name, "status": outcome["status"], "states": outcome["states"]})
         outcome["earlier_runs"] = earlier[:-1]
-        outcome["faults_injected"] = [asdict(fault) for fault in realism.fault_log]
+        outcome["faults_injected"] = [asdict(fault) for fault in [*realism.fault_log, *task_faults.log]]
         return outcome
 
 

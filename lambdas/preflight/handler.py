@@ -8,5 +8,7 @@ from upgrade.runtime import step_handler
 
 handler = step_handler(
     "preflight",
-    lambda state, clients: run_preflight(state, clients.rds, in_database_checks(clients.secrets, clients.rds_data)),
+    lambda state, clients: run_preflight(
+        state, clients.rds, in_database_checks(clients.secrets, clients.rds_data), clients.stepfunctions
+    ),
 )

@@ -89,3 +89,7 @@ class InPlaceUpgradeFailed(UpgradeError):
 
 class RestoreFailed(UpgradeError):
     """Restoring the snapshot or recreating its instances did not succeed."""
+
+
+class UpgradeAlreadyRunning(UpgradeError):
+    """Another execution is already working on this cluster."""

@@ -114,6 +114,8 @@ def parse_upgrade_input(raw: Any) -> UpgradeInput:
 
 class Execution(_Lenient):
     name: str
+    id: str | None = None  # the execution ARN ($$.Execution.Id)
+    state_machine: str | None = None  # its state machine ARN ($$.StateMachine.Id)
 
 
 class Member(_Lenient):

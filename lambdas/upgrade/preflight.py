@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from aws.rds import Rds
-from upgrade import control_plane_checks, naming, restore_config
+from aws.stepfunctions import StepFunctions
+from upgrade import control_plane_checks, lock, naming, restore_config
 from upgrade.errors import RestoreSourceInvalid, UnsupportedCluster, UpgradeTargetInvalid
 from upgrade.models import ClusterFacts, Member, Plan, RestoreInput, UpgradeInput, WorkflowState, parse_request
 from upgrade.report import CheckResult, PreflightReport
@@ -25,9 +26,16 @@ _ACTIVE_BLUE_GREEN = {
 DatabaseChecks = Callable[[UpgradeInput, dict[str, Any]], list[CheckResult]]
 
 
-def run_preflight(state: WorkflowState, rds: Rds, database_checks: DatabaseChecks | None = None) -> Plan:
+def run_preflight(
+    state: WorkflowState,
+    rds: Rds,
+    database_checks: DatabaseChecks | None = None,
+    sfn: StepFunctions | None = None,
+) -> Plan:
     """Refuse bad input at once; report every blocker of a valid request, changing nothing."""
     request = parse_request(state.input)
+    if sfn is not None and (isinstance(request, RestoreInput) or request.mode == "upgrade"):
+        lock.require_sole_run(sfn, state.execution, request.cluster_id)
     if isinstance(request, RestoreInput):
         return _restore_plan(request, rds, state.execution.name)
     cluster = rds.describe_cluster(request.cluster_id)

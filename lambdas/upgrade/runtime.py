@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from aws.rds import Rds
 from aws.secrets import Secrets
 from aws.sns import Sns
+from aws.stepfunctions import StepFunctions
 from upgrade.models import WorkflowState
 
 logger = Logger(service="aurora-upgrade")
@@ -40,6 +41,10 @@ class Clients:
     @cached_property
     def secrets(self) -> Secrets:
         return Secrets(boto3.client("secretsmanager", config=_CLIENT_CONFIG))
+
+    @cached_property
+    def stepfunctions(self) -> StepFunctions:
+        return StepFunctions(boto3.client("stepfunctions", config=_CLIENT_CONFIG))
 
     @cached_property
     def rds_data(self) -> Any:
