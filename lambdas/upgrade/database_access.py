@@ -10,6 +10,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from aws import postgres, rds_data
 from upgrade.models import DatabaseAccess, UpgradeInput
 from upgrade.report import CheckResult, Evidence
@@ -25,7 +27,10 @@ def in_database_checks(
     def run(request: UpgradeInput, cluster: dict[str, Any]) -> list[CheckResult]:
         access = request.database
         assert access is not None, "preflight runs the in-database checks only when the input gives access"
-        connect = _connector(access, cluster, secrets, rds_data_client)
+        try:
+            connect = _connector(access, cluster, secrets, rds_data_client)
+        except (ClientError, ValueError) as error:  # unreadable or malformed secret: a finding, not a crash
+            return [_unreachable(cluster, f"cannot use secret {access.secret_arn}: {error}")]
         if isinstance(connect, CheckResult):
             return [connect]
         return run_database_checks(
@@ -64,5 +69,6 @@ def _unreachable(cluster: dict[str, Any], detail: str) -> CheckResult:
         scope="database",
         status="fail",
         evidence=[Evidence(object_name=cluster["DBClusterIdentifier"], detail=detail)],
-        remediation='Enable the Data API on the cluster, or use "connect_via": "direct" from inside the VPC.',
+        remediation="Check that the preflight function can read the secret (database_access.secret_arns in cdk.json) "
+        "and that it holds RDS credentials; for connect_via data_api, enable the Data API on the cluster.",
     )

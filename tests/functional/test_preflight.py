@@ -77,3 +77,12 @@ def test_in_place_accepts_a_managed_master_password(rds_client):
     plan = call(preflight, initial_state(strategy="in_place"))
     assert plan["blocked"] is False
     assert {c["id"]: c["status"] for c in plan["report"]["checks"]}["DB-in-database-checks"] == "skipped"
+
+
+def test_an_unreadable_secret_is_a_connectivity_finding_not_a_crash(rds_client):
+    make_cluster(rds_client)
+    missing = "arn:aws:secretsmanager:us-east-1:123456789012:secret:nobody-made-this"
+    plan = call(preflight, initial_state(database={"secret_arn": missing, "ssl": False}))
+    connectivity = next(c for c in plan["report"]["checks"] if c["id"] == "DB-connectivity")
+    assert connectivity["status"] == "fail" and "nobody-made-this" in connectivity["evidence"][0]["detail"]
+    assert plan["blocked"] is True
