@@ -21,7 +21,14 @@ from simulator.faults import FaultPlan
 from simulator.harness import LambdaFunction, Recorder, local_lambdas, task_fault_injector
 from simulator.rds_realism import realistic_rds
 from simulator.scenario import Scenario, seed
-from simulator.template import SynthesizedWorkflow, load_handler, load_workflow, resolve_environment, template_path
+from simulator.template import (
+    SynthesizedWorkflow,
+    isolated_imports,
+    load_handler,
+    load_workflow,
+    resolve_environment,
+    template_path,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CDK_OUT = REPO / "cdk.out"
@@ -91,6 +98,7 @@ def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level:
     plan = FaultPlan.from_json(scenario.faults)
     task_faults = task_fault_injector(plan, workflow.definition)
     with (
+        isolated_imports({spec.asset_dir for spec in workflow.functions.values()}),
         _environment(environment),
         mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
         realistic_rds(plan, polls=scenario.polls) as realism,

@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,21 @@ def load_handler(spec: FunctionSpec) -> Handler:
     module = importlib.import_module(module_name)
     handler: Handler = getattr(module, attribute)
     return handler
+
+
+@contextmanager
+def isolated_imports(asset_dirs: set[Path]) -> Iterator[None]:
+    """Load handlers from the assets for one run, then give the process back its own modules and path."""
+    packages = {p.name for d in asset_dirs for p in d.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    saved_path = list(sys.path)
+    saved = {name: module for name, module in sys.modules.items() if name.split(".")[0] in packages}
+    try:
+        yield
+    finally:
+        for name in [n for n in sys.modules if n.split(".")[0] in packages]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+        sys.path[:] = saved_path
 
 
 def _forget_modules_of(asset_dir: Path) -> None:

@@ -13,6 +13,7 @@ from aws.rds import Rds
 from upgrade import polling
 from upgrade.errors import InPlaceUpgradeFailed, SnapshotFailed, UpgradePrechecksFailed, UpgradeVerificationFailed
 from upgrade.models import InPlaceProgress, Plan, WorkflowState
+from upgrade.reboots import with_rebooting
 
 _BROKEN = {
     "failed",
@@ -71,6 +72,7 @@ def settle_instances(state: WorkflowState, rds: Rds) -> InPlaceProgress:
     plan = state.require_plan()
     progress = _progress(state)
     instances = rds.cluster_instances(plan.cluster.cluster_id)
+    progress = progress.model_copy(update={"rebooted": with_rebooting(progress.rebooted, instances)})
     if not all(i.get("DBInstanceStatus") == "available" for i in instances):
         return _advance(progress, plan)
     wrong = {

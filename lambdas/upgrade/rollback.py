@@ -6,6 +6,8 @@ cluster and instance identifiers, so endpoints and connection strings keep worki
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws.rds import Rds
 from upgrade import naming, polling
 from upgrade.cleanup import delete_with_final_snapshot
@@ -53,19 +55,21 @@ def move_aside(state: WorkflowState, rds: Rds) -> AsideProgress:
         rds.modify_cluster(plan.cluster.cluster_id, NewDBClusterIdentifier=plan.names.aside_cluster_id)
         progress = progress.model_copy(update={"aside_cluster_id": plan.names.aside_cluster_id})
         return _not_yet(progress, first_pass, "the cluster rename")
-    renamed = dict(progress.renamed_instances)
+    # only the original names are renamed: a retried pass must not rename an instance that is already aside
+    expected = {m.instance_id: naming.aside_id(m.instance_id, state.execution.name) for m in plan.cluster.members}
+    renamed = {original: new for original, new in expected.items() if new in _names(rds, replaced)}
     instances = rds.cluster_instances(replaced["DBClusterIdentifier"])
     for instance in instances:
         name = instance["DBInstanceIdentifier"]
-        if name in renamed.values() or instance.get("DBInstanceStatus") in _MOVING:
+        if name not in expected or instance.get("DBInstanceStatus") in _MOVING:
             continue
-        renamed[name] = naming.aside_id(name, state.execution.name)
+        renamed[name] = expected[name]
         rds.modify_instance(name, NewDBInstanceIdentifier=renamed[name])
     progress = progress.model_copy(
         update={"aside_cluster_id": replaced["DBClusterIdentifier"], "renamed_instances": renamed}
     )
     moving = replaced.get("Status") in _MOVING or any(i.get("DBInstanceStatus") in _MOVING for i in instances)
-    if moving or len(renamed) < len(instances):
+    if moving or any(i["DBInstanceIdentifier"] in expected for i in instances):
         return _not_yet(progress, first_pass, "the instance renames")
     return progress.model_copy(update={"ready": True})
 
@@ -73,14 +77,27 @@ def move_aside(state: WorkflowState, rds: Rds) -> AsideProgress:
 def delete_failed_cluster(state: WorkflowState, rds: Rds) -> CleanUp:
     """Only when the input asks: the kept-aside cluster, with a final snapshot."""
     aside = state.aside.aside_cluster_id if state.aside else None
-    cluster = rds.find_cluster(aside) if aside else None
-    if aside is None or cluster is None:
-        return CleanUp(blue_green_deleted=False, old_cluster_id=aside)
+    if aside is None:
+        return CleanUp(blue_green_deleted=False)
     final = naming.final_snapshot_id(aside, state.execution.name)
+    cluster = rds.find_cluster(aside)
+    if cluster is None:
+        # gone: deleted by an earlier attempt of this step if its final snapshot exists
+        deleted = rds.find_cluster_snapshot(final) is not None
+        return CleanUp(
+            blue_green_deleted=False,
+            old_cluster_id=aside,
+            old_cluster_deleted=deleted,
+            old_cluster_final_snapshot=final if deleted else None,
+        )
     delete_with_final_snapshot(rds, cluster, final)
     return CleanUp(
         blue_green_deleted=False, old_cluster_id=aside, old_cluster_deleted=True, old_cluster_final_snapshot=final
     )
+
+
+def _names(rds: Rds, cluster: dict[str, Any]) -> set[str]:
+    return {m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", [])}
 
 
 def _not_yet(progress: AsideProgress, first_pass: bool, what: str) -> AsideProgress:

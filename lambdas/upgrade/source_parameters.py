@@ -13,6 +13,7 @@ from aws.rds import Rds
 from upgrade import polling
 from upgrade.errors import ClusterNotReady
 from upgrade.models import SourceParameterGroup, WorkflowState
+from upgrade.reboots import with_rebooting
 
 LOGICAL_REPLICATION = "rds.logical_replication"
 MANAGED_BY_TAG = {"managed-by": "aurora-upgrade"}
@@ -68,8 +69,14 @@ def check_parameter_sync(state: WorkflowState, rds: Rds) -> SourceParameterGroup
     instances = rds.cluster_instances(plan.cluster.cluster_id)
     cluster = rds.describe_cluster(plan.cluster.cluster_id)
     if _in_sync(cluster, instances):
-        return progress.model_copy(update={"in_sync": True, "poll": polling.checked(progress.poll)})
-    rebooted = list(progress.rebooted)
+        return progress.model_copy(
+            update={
+                "in_sync": True,
+                "poll": polling.checked(progress.poll),
+                "rebooted": with_rebooting(list(progress.rebooted), instances),
+            }
+        )
+    rebooted = with_rebooting(list(progress.rebooted), instances)
     for instance_id in _to_reboot(cluster, instances):
         rds.reboot_instance(instance_id)
         rebooted.append(instance_id)

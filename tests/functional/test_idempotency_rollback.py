@@ -235,16 +235,8 @@ def _run_tag(state: dict[str, Any]) -> str:
 
 
 # --- found while writing these tests: production bugs, kept visible until fixed -------------------------
-# strict: once the bug is fixed the test passes, xfail turns into a failure, and the marker must go.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG lambdas/upgrade/rollback.py move_aside: a pass retried (same input, renamed_instances still {}) "
-    "after its instance renames finished renames the already-aside instances again "
-    "(dev-db-1-aside-<tag> -> dev-db-1-aside-<tag>-aside-<tag>)",
-)
 def test_a_move_aside_retried_after_its_renames_finished_renames_nothing_again(start_world):
     world, rds_client, state = _failed_upgrade(start_world)
     state["aside"] = call(rollback.move_aside, state)  # the cluster rename
@@ -254,12 +246,6 @@ def test_a_move_aside_retried_after_its_renames_finished_renames_nothing_again(s
     assert set(_dev_world(rds_client)["instances"]) == {f"{name}-aside-{_run_tag(state)}" for name in _MEMBERS}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG lambdas/upgrade/rollback.py delete_failed_cluster: retried after the kept-aside cluster is gone it "
-    "answers old_cluster_deleted=False, final snapshot None, so NotifyRestored says the cluster is 'kept aside'",
-)
 def test_a_delete_failed_cluster_retried_after_the_deletion_still_reports_it(start_world):
     _, rds_client, state = _failed_upgrade(start_world)
     for step, key in ((rollback.move_aside, "aside"), (restore.restore_cluster, "restore")):
@@ -274,12 +260,6 @@ def test_a_delete_failed_cluster_retried_after_the_deletion_still_reports_it(sta
     assert retried == first
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG lambdas/upgrade/in_place.py settle_instances: a pass retried while its reboots run answers "
-    "rebooted=[] (the reboots of the lost answer are forgotten), so the success notification says 'rebooted: none'",
-)
 def test_a_settle_retried_during_its_reboots_keeps_them_in_the_record(start_world):
     world = start_world()
     rds_client = boto3.client("rds", region_name="us-east-1")
