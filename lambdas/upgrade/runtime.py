@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any
@@ -18,6 +19,11 @@ from aws.secrets import Secrets
 from aws.sns import Sns
 from aws.stepfunctions import StepFunctions
 from upgrade.models import WorkflowState
+
+# At DEBUG the AWS SDK logs whole response bodies (a GetSecretValue answer holds the database password):
+# whatever level the function's logs are set to, the SDK's own loggers stay at INFO or above.
+for _sdk in ("botocore", "boto3", "urllib3", "s3transfer"):
+    logging.getLogger(_sdk).setLevel(max(logging.INFO, logging.getLogger(_sdk).getEffectiveLevel()))
 
 logger = Logger(service="aurora-upgrade")
 tracer = Tracer(service="aurora-upgrade")

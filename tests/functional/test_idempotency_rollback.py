@@ -234,7 +234,8 @@ def _run_tag(state: dict[str, Any]) -> str:
     return str(state["plan"]["names"]["aside_cluster_id"]).rsplit("-", 1)[-1]
 
 
-# --- found while writing these tests: production bugs, kept visible until fixed -------------------------
+# --- retries that come after the world moved on: each once found a bug (an instance renamed aside twice, ----
+# --- a deletion reported as 'kept aside', reboots in progress dropped from the record) ---------------------
 
 
 def test_a_move_aside_retried_after_its_renames_finished_renames_nothing_again(start_world):
