@@ -27,7 +27,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from unittest import mock
 
 from moto.stepfunctions.parser.api import HistoryEventType, LambdaFunctionFailedEventDetails
@@ -206,7 +206,7 @@ def _task_failure(env: Any, fault: TaskErrorFault, function: str) -> Exception:
         env=env,
         error_name=CustomErrorName(fault.error),
         event_type=HistoryEventType.LambdaFunctionFailed,
-        event_details=EventDetails(lambdaFunctionFailedEventDetails=details),
+        event_details=cast(EventDetails, {"lambdaFunctionFailedEventDetails": details}),  # moto's TypedDict is total
     )
     return FailureEventException(failure_event=event)
 

@@ -65,6 +65,13 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[Server]:
+    with started_server() as server:
+        yield server
+
+
+@contextlib.contextmanager
+def started_server() -> Iterator[Server]:
+    """initdb + start on a free port; stopped and removed on exit."""
     bin_dir = newest_bin_dir()
     if bin_dir is None:
         pytest.fail(f"no PostgreSQL server binaries under {SERVER_GLOB}: run {ENSURE} (installs Debian's postgresql)")

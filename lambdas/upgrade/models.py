@@ -312,6 +312,8 @@ class RestoreProgress(_Lenient):
 class RollbackDecision(_Lenient):
     needed: bool
     reason: str
+    ready: bool = True  # False while the cluster is still changing: decide after the next wait
+    poll: Poll | None = None
 
 
 class Verification(_Lenient):
@@ -334,7 +336,15 @@ class StepError(_Lenient):
 
 
 class Notification(_Lenient):
-    event: Literal["succeeded", "failed", "already_upgraded", "rolled_back", "restored", "preflight_report"]
+    event: Literal[
+        "succeeded",
+        "failed",
+        "already_upgraded",
+        "rolled_back",
+        "restored",
+        "preflight_report",
+        "capacity_not_restored",
+    ]
     subject: str
     message: str
     message_id: str | None = None
@@ -361,6 +371,7 @@ class WorkflowState(_Lenient):
     restore_verification: Verification | None = None
     failed_cluster_cleanup: CleanUp | None = None
     failure: dict[str, StepError] | None = None
+    capacity_restore_error: StepError | None = None
 
     @property
     def request(self) -> UpgradeInput:

@@ -9,6 +9,7 @@ from aws.rds import Rds
 from aws.sns import Sns
 from upgrade.models import Notification, StepError, WorkflowState
 
+_ROLLBACK_STEPS = {"AssessRollback", "MoveAside", "RestoreSnapshot", "CreateInstances", "VerifyRestore"}
 _STRATEGY_LABELS = {"blue_green": "blue/green", "in_place": "in place"}
 
 
@@ -22,8 +23,12 @@ def notify(state: WorkflowState, rds: Rds, sns: Sns, topic_arn: str) -> Notifica
 
 
 def _event(state: WorkflowState) -> Any:
+    if state.capacity_restore_error is not None:
+        return "capacity_not_restored"
     if state.plan is not None and state.plan.mode == "preflight" and not state.failure:
         return "preflight_report"
+    if state.failure and list(state.failure)[-1].startswith("Notify"):
+        return "failed"  # the notification of the outcome failed: this one says so
     restored = state.restore_verification is not None
     if restored and state.plan is not None and state.plan.action == "restore":
         return "restored"
@@ -53,7 +58,7 @@ def _render(event: str, state: WorkflowState, rds: Rds) -> tuple[str, list[str]]
     if event == "rolled_back":
         lines = head + [""]
         if state.failure:
-            step, error = _failure(state)
+            step, error = next(iter(state.failure.items()))  # the upgrade's failure; later ones are reported below
             lines += [f"The upgrade FAILED at step {step}: {error.Error}: {_reason(error)}", ""]
         else:
             lines += ["The upgrade succeeded, and was rolled back as the input asked (force_rollback).", ""]
@@ -61,6 +66,11 @@ def _render(event: str, state: WorkflowState, rds: Rds) -> tuple[str, list[str]]
             f"[aurora-upgrade] {cluster_id} upgrade to {target} rolled back to {source}",
             lines + _restored_lines(state),
         )
+    if event == "capacity_not_restored":
+        return f"[aurora-upgrade] {cluster_id}: capacity NOT restored after the failure", head + [
+            "",
+            *_capacity_lines(state),
+        ]
     report = state.plan.report if state.plan else None
     if event == "preflight_report" and report is not None:
         counts = report.counts()
@@ -80,7 +90,14 @@ def _render(event: str, state: WorkflowState, rds: Rds) -> tuple[str, list[str]]
             state
         ) + carried
     step, error = _failure(state)
-    lines = head + ["", f"FAILED at step: {step}", f"Error: {error.Error}", f"Reason: {_reason(error)}", ""]
+    lines = head + ["", f"FAILED at step: {step}", f"Error: {error.Error}", f"Reason: {_reason(error)}"]
+    lines += _earlier_failures(state) + [""]
+    if step.startswith("Notify"):
+        lines += [
+            "The workflow's own work was done; only sending its notification failed. Read the execution's "
+            "history for the outcome.",
+            "",
+        ]
     if error.Error == "PreflightFailed" and report is not None:
         lines += [report.text(), ""]
     lines += _cluster_state_lines(state, rds) + [""] + _next_steps(state, step)
@@ -136,7 +153,13 @@ def _restored_lines(state: WorkflowState) -> list[str]:
         f"Writes made after {restore.snapshot_time} are NOT in the restored cluster.",
     ]
     aside = verification.old_cluster_id
-    if aside and state.failed_cluster_cleanup and state.failed_cluster_cleanup.old_cluster_deleted:
+    deletion_failed = (state.failure or {}).get("DeleteFailedCluster")
+    if aside and deletion_failed is not None:
+        lines.append(
+            f"FAILED at step DeleteFailedCluster: deleting the replaced cluster {aside}, as the input asked, failed "
+            f"({deletion_failed.Error}: {_reason(deletion_failed)}); it is kept aside: delete it by hand when done."
+        )
+    elif aside and state.failed_cluster_cleanup and state.failed_cluster_cleanup.old_cluster_deleted:
         lines.append(
             f"The replaced cluster {aside} was deleted (final snapshot "
             f"{state.failed_cluster_cleanup.old_cluster_final_snapshot})."
@@ -153,9 +176,15 @@ def _restored_lines(state: WorkflowState) -> list[str]:
 
 
 def _failure(state: WorkflowState) -> tuple[str, StepError]:
+    """The failure that ended the run: the last one recorded (a rollback can fail after the upgrade did)."""
     assert state.failure, "only called for failures"
-    step, error = next(iter(state.failure.items()))
+    step, error = list(state.failure.items())[-1]
     return step, error
+
+
+def _earlier_failures(state: WorkflowState) -> list[str]:
+    earlier = list((state.failure or {}).items())[:-1]
+    return [f"Earlier failure, at step {step}: {error.Error}: {_reason(error)}" for step, error in earlier]
 
 
 def _reason(error: StepError) -> str:
@@ -200,6 +229,13 @@ def _next_steps(state: WorkflowState, step: str) -> list[str]:
     deployment = state.switchover or state.blue_green
     if state.plan is None or step == "Preflight":
         return ["Next: fix the input or the cluster as the reason says, then start a new execution."]
+    if step in _ROLLBACK_STEPS and state.snapshot is not None:
+        return [
+            f"Next: the rollback did not finish at {step}; {state.plan.cluster.cluster_id} may be left as the "
+            "failed upgrade left it. The pre-upgrade snapshot is kept; finish with a restore execution: "
+            f'{{"action": "restore", "cluster_id": "{state.plan.cluster.cluster_id}", '
+            f'"snapshot_id": "{state.snapshot.snapshot_id}"}}'
+        ]
     if state.rollback is not None and not state.rollback.needed:
         return [f"No rollback: {state.rollback.reason}. Fix the cause the reason names, then start a new execution."]
     if state.aside is not None or state.restore is not None:
@@ -222,3 +258,22 @@ def _next_steps(state: WorkflowState, step: str) -> list[str]:
             "if the switchover did not happen, blue still serves the old version."
         ]
     return ["Next: read the reason above; the pre-upgrade snapshot is kept for a restore if needed."]
+
+
+def _capacity_lines(state: WorkflowState) -> list[str]:
+    error = state.capacity_restore_error
+    change = state.capacity
+    lines = [
+        "FAILED at step RestoreCapacityAfterFailure: after the failure (see the earlier notification), restoring "
+        "the Serverless v2 capacity failed too" + (f": {error.Error}: {_reason(error)}" if error else "."),
+    ]
+    if change is not None and change.changed:
+        cluster_id = state.input.get("cluster_id")
+        lines += [
+            f"The minimum capacity is still {change.upgrade_min_capacity} ACU instead of "
+            f"{change.original_min_capacity} ACU (it costs more). Restore it by hand:",
+            f"  aws rds modify-db-cluster --db-cluster-identifier {cluster_id} --apply-immediately "
+            f"--serverless-v2-scaling-configuration MinCapacity={change.original_min_capacity},"
+            f"MaxCapacity={change.original_max_capacity}",
+        ]
+    return lines

@@ -14,11 +14,26 @@ from upgrade.cleanup import delete_with_final_snapshot
 from upgrade.errors import RestoreFailed
 from upgrade.models import AsideProgress, CleanUp, RestoreConfig, RollbackDecision, WorkflowState
 
-_MOVING = {"renaming", "modifying", "rebooting", "upgrading", "backing-up"}
+_MOVING = {
+    "renaming",
+    "modifying",
+    "rebooting",
+    "upgrading",
+    "backing-up",
+    "maintenance",
+    "creating",
+    "configuring-enhanced-monitoring",
+    "configuring-iam-database-auth",
+    "configuring-log-exports",
+}
 
 
 def assess_rollback(state: WorkflowState, rds: Rds) -> RollbackDecision:
-    """After an in-place failure: restore only if the engine started changing (or the input asks)."""
+    """After an in-place failure: restore only a cluster the upgrade left broken (or when the input asks).
+
+    An unchanged cluster (Aurora refused) or a completed upgrade (the failure came after it) is kept: restoring
+    would throw away every write made since the snapshot. A cluster still changing is waited for.
+    """
     plan = state.require_plan()
     if plan.force_rollback and not state.failure:
         return RollbackDecision(needed=True, reason="the input asked for a rollback (force_rollback)")
@@ -27,18 +42,38 @@ def assess_rollback(state: WorkflowState, rds: Rds) -> RollbackDecision:
     cluster = rds.find_cluster(plan.cluster.cluster_id)
     if cluster is None:
         return RollbackDecision(needed=True, reason="the cluster is gone from its name")
-    unchanged = (
-        cluster.get("Status") == "available"
-        and cluster["EngineVersion"] == plan.source_version
-        and cluster.get("DbClusterResourceId") == plan.cluster.resource_id
-        and not (cluster.get("PendingModifiedValues") or {}).get("EngineVersion")
-    )
-    if unchanged:
+    instances = rds.cluster_instances(plan.cluster.cluster_id)
+    statuses = {str(cluster.get("Status"))} | {str(i.get("DBInstanceStatus")) for i in instances}
+    if statuses & _MOVING:
+        return _still_changing(state, f"the cluster is still changing ({', '.join(sorted(statuses & _MOVING))})")
+    settled = cluster.get("Status") == "available" and all(i.get("DBInstanceStatus") == "available" for i in instances)
+    pending = (cluster.get("PendingModifiedValues") or {}).get("EngineVersion")
+    if settled and not pending and cluster["EngineVersion"] == plan.source_version:
         return RollbackDecision(needed=False, reason=f"the cluster still runs {plan.source_version}, unchanged")
+    if (
+        settled
+        and all(i.get("EngineVersion") == plan.target_version for i in instances)
+        and (cluster["EngineVersion"] == plan.target_version)
+    ):
+        return RollbackDecision(
+            needed=False,
+            reason=f"the upgrade itself completed (the cluster and its instances run {plan.target_version}); "
+            "the failure came after it, so nothing is rolled back",
+        )
     return RollbackDecision(
         needed=True,
         reason=f"the cluster is '{cluster.get('Status')}' on {cluster['EngineVersion']} after the upgrade started",
     )
+
+
+def _still_changing(state: WorkflowState, reason: str) -> RollbackDecision:
+    previous = state.rollback.poll if state.rollback else None
+    poll = (
+        polling.start(polling.IN_PLACE_UPGRADE, state.deadlines.upgrade_minutes)
+        if previous is None
+        else polling.advance(previous, polling.IN_PLACE_UPGRADE, "the cluster to settle before a rollback")
+    )
+    return RollbackDecision(needed=False, ready=False, reason=reason, poll=poll)
 
 
 def move_aside(state: WorkflowState, rds: Rds) -> AsideProgress:

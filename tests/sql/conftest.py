@@ -11,8 +11,15 @@ from collections.abc import Callable, Iterator
 import pg8000.native
 import pytest
 
-from tests.postgres_server import Server
+from tests.postgres_server import Server, started_server
 from upgrade.sql_runner import Executor
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Server]:
+    """The SQL tests plant cluster-wide problems (a prepared transaction, a slot): they get a server of their own."""
+    with started_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,378 @@
+"""The fault matrix: every Task state of the synthesized definition meets a transient and a terminal fault.
+
+* transient: the state's Lambda fails with ``AwsThrottled`` twice, before its handler runs. The retrier
+  (15 s, x2) must absorb it: the state runs a third time and the execution ends exactly as the
+  fault-free run of the same scenario.
+* terminal: ``InjectedTerminalFault`` (no retrier names it) once. The execution must end FAILED in a Fail
+  state (rolled back, for the in-place states), a failure notification must name the state, and the
+  invariants of ``tests/workflow/invariants.py`` must hold.
+
+A state is exercised in the first of ``VARIANTS`` whose fault-free run enters it. The states come from
+the definition, and their number is pinned, so a new Task state cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator import runner
+from simulator.harness import task_functions
+from simulator.runner import run_scenario
+from simulator.scenario import Scenario
+from simulator.template import SynthesizedWorkflow, load_workflow
+from tests.workflow.conftest import SCENARIOS
+from tests.workflow.invariants import Run, violations
+
+ASL = Path(__file__).resolve().parents[2] / "statemachines" / "upgrade.asl.json"
+EXPECTED_TASK_STATES = 30
+TRANSIENT, TRANSIENT_TIMES, TRANSIENT_BACKOFF = "AwsThrottled", 2, (15.0, 30.0)
+TERMINAL = "InjectedTerminalFault"
+# The notifier of failures cannot name its own failure in the notification it failed to send.
+FAILURE_NOTIFIER = "NotifyFailure"
+# The last notifiers of a failed run: when they fail there is nobody left to tell (the run still ends FAILED,
+# which Step Functions' execution status events report); the capacity notifier's message would have been the fix.
+LAST_NOTIFIERS = {FAILURE_NOTIFIER: ("step",), "NotifyCapacityNotRestored": ("step", "capacity")}
+KINDS = ("transient", "terminal")
+
+
+def task_state_names(definition: dict[str, Any]) -> list[str]:
+    """Every Task state, nested branches included (works on the source ASL, whose ARNs are placeholders)."""
+    names: list[str] = []
+    for name, state in definition["States"].items():
+        if state["Type"] == "Task":
+            names.append(name)
+        for branch in state.get("Branches", []):
+            names += task_state_names(branch)
+        for key in ("Iterator", "ItemProcessor"):
+            if key in state:
+                names += task_state_names(state[key])
+    return names
+
+
+# parametrized from the source ASL at collection; the synthesized definition is checked against it below
+TASK_STATES = task_state_names(json.loads(ASL.read_text()))
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A shipped scenario, optionally changed, that the matrix runs with faults."""
+
+    name: str
+    scenario: str
+    changes: dict[str, Any] = field(default_factory=dict)
+
+    def build(self, faults: list[dict[str, Any]]) -> Scenario:
+        raw = Scenario.load(SCENARIOS / f"{self.scenario}.json").model_dump()
+        raw.update(copy.deepcopy(self.changes))
+        raw["faults"] = [*raw["faults"], *faults]
+        return Scenario.model_validate(raw)
+
+
+def _rollback_deleting_the_failed_cluster() -> Variant:
+    cluster = Scenario.load(SCENARIOS / "in-place-failed-rollback.json").cluster.model_dump()
+    given = {"cluster_id": "dev-db", "target_engine_version": "15.13", "strategy": "in_place"}
+    changes = {"input": {**given, "delete_failed_cluster": True}, "cluster": {**cluster, "deletion_protection": False}}
+    return Variant("rollback-deleting-failed-cluster", "in-place-failed-rollback", changes)
+
+
+VARIANTS = (
+    Variant("seed-blue-green", "seed-blue-green"),  # preflight and every blue/green state
+    Variant("in-place-custom-groups", "in-place-custom-groups"),  # the in-place states
+    Variant("in-place-failed-rollback", "in-place-failed-rollback"),  # the rollback and restore states
+    _rollback_deleting_the_failed_cluster(),  # DeleteFailedCluster
+    Variant("preflight-report-only", "preflight-report-only"),  # NotifyPreflightReport
+    Variant("rerun-after-success", "rerun-after-success"),  # NotifyAlreadyUpgraded (second run)
+    Variant("green-invalid-configuration", "green-invalid-configuration"),  # NotifyFailure and its clean-up
+    # NotifyCapacityNotRestored: the capacity restore after a failure fails too
+    Variant(
+        "capacity-not-restored",
+        "green-invalid-configuration",
+        {
+            "faults": [
+                {"kind": "blue_green_invalid_configuration"},
+                {"kind": "task_error", "state": "RestoreCapacityAfterFailure", "error": "Boom", "times": 1},
+            ]
+        },
+    ),
+)
+
+# (state, kind) -> the problems found; filled by the matrix tests, checked by the last test of the module
+RESULTS: dict[tuple[str, str], list[str]] = {}
+
+
+class Matrix:
+    """Runs the variants against one synthesis, caching the fault-free runs."""
+
+    def __init__(self, cdk_out: Path) -> None:
+        self.cdk_out = cdk_out
+        self.definition = load_workflow(cdk_out, "us-east-1").definition
+        self.functions = task_functions(self.definition)
+        self._baselines: dict[str, Run] = {}
+
+    def run(self, variant: Variant, faults: list[dict[str, Any]]) -> Run:
+        scenario = variant.build(faults)
+        return Run(scenario, run_scenario(scenario, self.cdk_out), self.definition)
+
+    def baseline(self, variant: Variant) -> Run:
+        if variant.name not in self._baselines:
+            self._baselines[variant.name] = self.run(variant, [])
+        return self._baselines[variant.name]
+
+    def variant_for(self, state: str) -> Variant | None:
+        """The first variant whose fault-free run enters ``state``."""
+        return next((v for v in VARIANTS if state in self.baseline(v).outcome["states"]), None)
+
+
+@pytest.fixture(scope="module")
+def matrix(cdk_out: Path) -> Matrix:
+    return Matrix(cdk_out)
+
+
+def task_error(state: str, error: str, times: int) -> dict[str, Any]:
+    return {"kind": "task_error", "state": state, "error": error, "times": times}
+
+
+def fired(run: Run, state: str, times: int) -> list[str]:
+    count = sum(1 for f in run.outcome["faults_injected"] if f["kind"] == "task_error" and f["operation"] == state)
+    return [] if count == times else [f"the fault at {state} fired {count} times, not {times}"]
+
+
+def ending(outcome: dict[str, Any]) -> dict[str, Any]:
+    """What a run leaves behind, without the names moto draws at random (green clusters)."""
+    cluster = outcome["cluster"] or {}
+    keys = ("engine_version", "status", "db_cluster_parameter_group", "min_capacity", "max_capacity")
+    return {
+        "status": outcome["status"],
+        "states": outcome["states"],
+        "cluster": {key: cluster.get(key) for key in keys},
+        "instances": [(i["id"], i["writer"], i["engine_version"], i["parameter_group"]) for i in cluster["instances"]]
+        if cluster
+        else [],
+        "clusters": len(outcome["clusters"]),
+        "snapshots": sorted(s["status"] for s in outcome["snapshots"]),
+        "notifications": [n["subject"] for n in outcome["notifications"]],
+    }
+
+
+def same_ending(run: Run, base: Run) -> list[str]:
+    got, want = ending(run.outcome), ending(base.outcome)
+    return [
+        f"{key} differs from the fault-free run: {got[key]} != {want[key]}" for key in want if got[key] != want[key]
+    ]
+
+
+def retried(run: Run, base: Run, state: str, function: str) -> list[str]:
+    """Two injected failures, each followed by the backoff sleep, then the handler ran: three attempts."""
+    timeline = run.outcome["timeline"]
+    injected = [i for i, e in enumerate(timeline) if e.get("injected") and e.get("state") == state]
+    if len(injected) != TRANSIENT_TIMES:
+        return [f"{len(injected)} injected failures of {state} in the timeline, not {TRANSIENT_TIMES}"]
+    window = timeline[injected[0] : injected[-1] + 3]
+    got = [(e["kind"], e["seconds"] if e["kind"] == "retry" else e["name"]) for e in window]
+    want = [("error", function), ("retry", 15.0), ("error", function), ("retry", 30.0), ("invoke", function)]
+    problems = [] if got == want else [f"{state} attempts were {got}, not {want}"]
+    extra = Counter(run.outcome["retry_sleeps_seconds"]) - Counter(base.outcome["retry_sleeps_seconds"])
+    if sorted(extra.elements()) != list(TRANSIENT_BACKOFF):
+        problems.append(f"retry sleeps added by the fault: {sorted(extra.elements())}, not {TRANSIENT_BACKOFF}")
+    return problems
+
+
+def ended_failed(run: Run) -> list[str]:
+    """FAILED, through the failure path: the last state entered is a Fail state (the error was caught)."""
+    last = run.outcome["states"][-1]
+    problems = [] if run.outcome["status"] == "FAILED" else [f"status {run.outcome['status']}, not FAILED"]
+    if run.definition["States"][last]["Type"] != "Fail":
+        problems.append(f"the execution stopped in {last}, uncaught, not in a Fail state")
+    return problems
+
+
+def record(state: str, kind: str, problems: list[str]) -> None:
+    RESULTS[(state, kind)] = problems
+    assert problems == [], f"{kind} fault at {state}:\n  " + "\n  ".join(problems)
+
+
+def test_the_matrix_runs_every_task_state_of_the_synthesized_definition(matrix: Matrix) -> None:
+    assert len(TASK_STATES) == EXPECTED_TASK_STATES, "a Task state was added or removed: update the matrix"
+    assert sorted(matrix.functions) == sorted(TASK_STATES), "synthesized Task states differ from the source ASL"
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
+def test_fault_free_runs_keep_the_invariants(matrix: Matrix, variant: Variant) -> None:
+    assert violations(matrix.baseline(variant)) == []
+
+
+@pytest.mark.parametrize("state", TASK_STATES)
+def test_transient_fault_is_retried_and_the_run_ends_as_without_it(matrix: Matrix, state: str) -> None:
+    variant = matrix.variant_for(state)
+    if variant is None:
+        record(state, "transient", [f"no variant reaches {state}: add a scenario to VARIANTS"])
+        return
+    base = matrix.baseline(variant)
+    run = matrix.run(variant, [task_error(state, TRANSIENT, TRANSIENT_TIMES)])
+    problems = [
+        *fired(run, state, TRANSIENT_TIMES),
+        *same_ending(run, base),
+        *retried(run, base, state, matrix.functions[state]),
+        *violations(run),
+    ]
+    record(state, "transient", problems)
+
+
+@pytest.mark.parametrize("state", TASK_STATES)
+def test_terminal_fault_fails_the_run_safely_and_names_the_step(matrix: Matrix, state: str) -> None:
+    variant = matrix.variant_for(state)
+    if variant is None:
+        record(state, "terminal", [f"no variant reaches {state}: add a scenario to VARIANTS"])
+        return
+    run = matrix.run(variant, [task_error(state, TERMINAL, 1)])
+    exempt = LAST_NOTIFIERS.get(state, ())
+    named = None if "step" in exempt else state
+    problems = violations(run, failed_step=named)
+    if "capacity" in exempt:
+        problems = [p for p in problems if not p.startswith("Serverless v2 capacity")]
+    record(state, "terminal", [*fired(run, state, 1), *ended_failed(run), *problems])
+
+
+# --- the harness fault itself -------------------------------------------------------------------------
+
+
+def test_lambda_service_errors_meet_the_lambda_retrier(matrix: Matrix) -> None:
+    run = matrix.run(VARIANTS[0], [task_error("CheckSnapshot", "Lambda.ServiceException", 2)])
+    assert run.outcome["status"] == "SUCCEEDED", run.outcome["error"]
+    assert run.outcome["retry_sleeps_seconds"] == [2.0, 4.0], "matched Lambda.ServiceException: 2 s, x2"
+
+
+def test_faults_are_keyed_by_state_not_by_function(matrix: Matrix) -> None:
+    # NotifyFailure and NotifySuccess run the same function; the successful run never enters NotifyFailure
+    run = matrix.run(VARIANTS[0], [task_error(FAILURE_NOTIFIER, TERMINAL, 5)])
+    assert run.outcome["status"] == "SUCCEEDED", run.outcome["error"]
+    assert run.outcome["faults_injected"] == []
+
+
+def test_a_fault_naming_no_task_state_is_refused(matrix: Matrix) -> None:
+    with pytest.raises(ValueError, match="NoSuchState"):
+        matrix.run(VARIANTS[0], [task_error("NoSuchState", TERMINAL, 1)])
+
+
+# --- the checks can fail: the invariants against doctored outcomes, the matrix against a broken ASL -----
+
+
+def _doctored(run: Run, change: Callable[[dict[str, Any]], None]) -> Run:
+    outcome = copy.deepcopy(run.outcome)
+    change(outcome)
+    return Run(run.scenario, outcome, run.definition)
+
+
+def _lose_snapshot(outcome: dict[str, Any]) -> None:
+    outcome["snapshots"] = [{**s, "status": "creating"} for s in outcome["snapshots"]]
+
+
+def _green_serves_without_old1(outcome: dict[str, Any]) -> None:
+    outcome["clusters"].remove("prod-db-old1")
+
+
+def _failed_with_green_serving(outcome: dict[str, Any]) -> None:
+    outcome["status"] = "FAILED"
+    outcome["clusters"].remove("prod-db-old1")
+
+
+def _wait_past_deadline(outcome: dict[str, Any]) -> None:
+    outcome["waits_seconds"][0] = 60 * 60 + 1  # the first wait is the parameter sync's: its deadline is 60 min
+
+
+def _capacity_left_raised(outcome: dict[str, Any]) -> None:
+    outcome["cluster"]["min_capacity"] = 1.0
+
+
+DOCTORED = {
+    "snapshot not available": (_lose_snapshot, "without an available manual snapshot"),
+    "old1 deleted": (_green_serves_without_old1, "prod-db-old1 is gone"),
+    "failed with green serving": (_failed_with_green_serving, "after a failure before the switchover"),
+    "wait past its deadline": (_wait_past_deadline, "past its deadline of 3600 s"),
+    "capacity left raised": (_capacity_left_raised, "not the original (0.5, 8.0)"),
+}
+
+
+@pytest.mark.parametrize("breakage", DOCTORED)
+def test_each_invariant_fails_a_doctored_outcome(matrix: Matrix, breakage: str) -> None:
+    change, expected = DOCTORED[breakage]
+    base = matrix.baseline(VARIANTS[0])
+    assert violations(base) == []
+    problems = violations(_doctored(base, change))
+    assert any(expected in p for p in problems), problems
+
+
+def test_a_notification_naming_another_step_is_a_violation(matrix: Matrix) -> None:
+    run = matrix.run(VARIANTS[0], [task_error("CheckSnapshot", TERMINAL, 1)])
+    assert violations(run, failed_step="CheckSnapshot") == []
+    assert violations(run, failed_step="CheckSnapshotAgain") != [], "a longer state name must not match"
+    assert violations(run, failed_step="StartSnapshot") != []
+
+
+def _without(state: str, field_name: str) -> Callable[..., SynthesizedWorkflow]:
+    def broken(cdk_out: Path, region: str) -> SynthesizedWorkflow:
+        workflow = load_workflow(cdk_out, region)
+        definition = copy.deepcopy(workflow.definition)
+        del definition["States"][state][field_name]
+        return replace(workflow, definition=definition)
+
+    return broken
+
+
+@pytest.fixture
+def broken_definition(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], None]]:
+    def use(state: str, field_name: str) -> None:
+        monkeypatch.setattr(runner, "load_workflow", _without(state, field_name))
+
+    yield use
+
+
+def test_the_terminal_checks_fail_a_state_without_its_catch(matrix: Matrix, broken_definition: Any) -> None:
+    broken_definition("CheckGreen", "Catch")
+    run = matrix.run(VARIANTS[0], [task_error("CheckGreen", TERMINAL, 1)])
+    problems = [*ended_failed(run), *violations(run, failed_step="CheckGreen")]
+    assert any("uncaught" in p for p in problems), problems
+    assert any("no notification names the failed step CheckGreen" in p for p in problems), problems
+    assert any("Serverless v2 capacity" in p for p in problems), "RaiseCapacity's change stays: " + str(problems)
+
+
+def test_the_transient_checks_fail_a_state_without_its_retry(matrix: Matrix, broken_definition: Any) -> None:
+    broken_definition("CheckGreen", "Retry")
+    run = matrix.run(VARIANTS[0], [task_error("CheckGreen", TRANSIENT, TRANSIENT_TIMES)])
+    base = matrix.baseline(VARIANTS[0])
+    problems = same_ending(run, base) + retried(run, base, "CheckGreen", matrix.functions["CheckGreen"])
+    assert any(p.startswith("status differs") for p in problems), problems
+    assert any("injected failures of CheckGreen" in p for p in problems), problems
+
+
+# --- last: the matrix covered every Task state with both kinds of fault -------------------------------
+
+
+MATRIX_TESTS = {
+    test_transient_fault_is_retried_and_the_run_ends_as_without_it.__name__,
+    test_terminal_fault_fails_the_run_safely_and_names_the_step.__name__,
+}
+
+
+def test_the_matrix_covered_every_task_state_with_both_faults(matrix: Matrix, request: pytest.FixtureRequest) -> None:
+    matrix_tests = [i for i in request.session.items if getattr(i, "originalname", None) in MATRIX_TESTS]
+    if len(matrix_tests) < len(MATRIX_TESTS) * len(TASK_STATES):
+        pytest.skip("only part of the matrix was selected")
+    expected = {(state, kind) for state in matrix.functions for kind in KINDS}
+    violated = {key: problems for key, problems in RESULTS.items() if problems}
+    print(
+        f"\nfault matrix: {len(matrix.functions)} Task states, {len(RESULTS)} faults tried, "
+        f"{sum(len(p) for p in violated.values())} violations in {len(violated)} runs"
+    )
+    for (state, kind), problems in sorted(violated.items()):
+        print(f"  {kind:9} {state}: " + " | ".join(problems))
+    assert sorted(expected - RESULTS.keys()) == []
+    assert len(matrix.functions) == EXPECTED_TASK_STATES
