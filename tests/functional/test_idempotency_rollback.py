@@ -23,10 +23,9 @@ from snapshot import handler as snapshot
 from target_parameters import handler as target_parameters
 
 from simulator.rds_realism import RealisticRds, realistic_rds
-from tests.functional.world import call, initial_state, make_cluster, world_snapshot
+from tests.functional.world import MAX_PASSES, call, initial_state, make_cluster, twice, until, world_snapshot
 from upgrade.errors import InPlaceUpgradeFailed
 
-_MAX_PASSES = 20
 _INSTANCE_GROUP = {"name": "dev-apg14-instance", "family": "aurora-postgresql14", "parameters": {"work_mem": "16384"}}
 # a provisioned cluster on custom cluster and instance groups (simulator/scenarios/in-place-custom-groups.json)
 _DEV_CLUSTER: dict[str, Any] = {
@@ -83,26 +82,9 @@ def _dev_world(rds_client: Any) -> dict[str, Any]:
     }
 
 
-def _until(step: Any, state: dict[str, Any], key: str, done: str) -> dict[str, Any]:
-    for _ in range(_MAX_PASSES):
-        if state[key][done]:
-            return state
-        state[key] = call(step, state)
-    pytest.fail(f"{key} never reached {done}")
-
-
-def _twice(rds_client: Any, handler: Any, state: dict[str, Any]) -> dict[str, Any]:
-    """A one-shot step: the second call (a retry with the same input) must change nothing."""
-    first = call(handler, state)
-    after_first = _dev_world(rds_client)
-    second = call(handler, state)
-    assert _dev_world(rds_client) == after_first, f"{handler} changed the world on its second run"
-    return second if second else first
-
-
 def _passes_twice(world: RealisticRds, handler: Any, state: dict[str, Any], key: str, done: str) -> dict[str, Any]:
     """A wait loop whose every pass is retried once with the same input; the retry's answer is kept."""
-    for _ in range(_MAX_PASSES):
+    for _ in range(MAX_PASSES):
         if state[key][done]:
             return state
         call(handler, state)
@@ -115,9 +97,9 @@ def _prepared_in_place(rds_client: Any, **input_changes: Any) -> dict[str, Any]:
     state = initial_state(cluster_id="dev-db", target_engine_version="15.13", strategy="in_place", **input_changes)
     state["plan"] = call(preflight, state)
     assert state["plan"]["blocked"] is False, state["plan"]["report"]
-    state["target_parameter_groups"] = _twice(rds_client, target_parameters.handler, state)
-    state["snapshot"] = _twice(rds_client, snapshot.start, state)
-    return _until(snapshot.check, state, "snapshot", "ready")
+    state["target_parameter_groups"] = twice(lambda: _dev_world(rds_client), target_parameters.handler, state)
+    state["snapshot"] = twice(lambda: _dev_world(rds_client), snapshot.start, state)
+    return until(snapshot.check, state, "snapshot", "ready")
 
 
 def test_the_in_place_steps_are_idempotent(start_world):
@@ -128,19 +110,19 @@ def test_the_in_place_steps_are_idempotent(start_world):
     state["in_place"] = call(in_place.start, state)
     state["in_place"] = call(in_place.start, state)
     assert world.calls["ModifyDBCluster"] == 1, "the retried start asked for a second upgrade"
-    state = _until(in_place.check, state, "in_place", "ready")
+    state = until(in_place.check, state, "in_place", "ready")
     assert world.calls["ModifyDBCluster"] == 1
 
     reboots_before = world.calls["RebootDBInstance"]
     state["in_place"] = {**state["in_place"], "ready": False}  # SettleInstances always runs once after the check
     state = _passes_twice(world, in_place.settle, state, "in_place", "ready")
     assert world.calls["RebootDBInstance"] - reboots_before == len(_MEMBERS), "a retried settle rebooted twice"
-    settled = _twice(rds_client, in_place.settle, state)
+    settled = twice(lambda: _dev_world(rds_client), in_place.settle, state)
     assert settled["ready"] is True
     assert world.calls["RebootDBInstance"] - reboots_before == len(_MEMBERS)
 
     # a start retried after the upgrade finished must not start another one
-    assert _twice(rds_client, in_place.start, state)["engine_version"] == "15.13"
+    assert twice(lambda: _dev_world(rds_client), in_place.start, state)["engine_version"] == "15.13"
     assert world.calls["ModifyDBCluster"] == 1
 
     world_after = _dev_world(rds_client)
@@ -175,9 +157,9 @@ def _failed_upgrade(start_world: Any) -> tuple[RealisticRds, Any, dict[str, Any]
     state = _prepared_in_place(rds_client, delete_failed_cluster=True)
     state["in_place"] = call(in_place.start, state)
     with pytest.raises(InPlaceUpgradeFailed):
-        _until(in_place.check, state, "in_place", "ready")
+        until(in_place.check, state, "in_place", "ready")
     state["failure"] = {"CheckInPlaceUpgrade": {"Error": "InPlaceUpgradeFailed", "Cause": "failed"}}
-    state["rollback"] = _twice(rds_client, rollback.assess, state)
+    state["rollback"] = twice(lambda: _dev_world(rds_client), rollback.assess, state)
     assert state["rollback"]["needed"] is True
     return world, rds_client, state
 
@@ -195,7 +177,7 @@ def test_the_rollback_and_restore_steps_are_idempotent(start_world):
     renamed = {name: f"{name}-aside-{_run_tag(state)}" for name in _MEMBERS}
     assert state["aside"] == {**state["aside"], "aside_cluster_id": aside, "renamed_instances": renamed}
     assert set(_dev_world(rds_client)["instances"]) == set(renamed.values())
-    assert _twice(rds_client, rollback.move_aside, state)["ready"] is True
+    assert twice(lambda: _dev_world(rds_client), rollback.move_aside, state)["ready"] is True
 
     state["restore"] = call(restore.restore_cluster, state)
     state["restore"] = call(restore.restore_cluster, state)
@@ -210,13 +192,13 @@ def test_the_rollback_and_restore_steps_are_idempotent(start_world):
     assert state["restore"]["ready"] is True
     assert world.calls["CreateDBInstance"] - created == len(_MEMBERS), "an instance was created twice"
 
-    state["restore_verification"] = _twice(rds_client, restore.verify, state)
+    state["restore_verification"] = twice(lambda: _dev_world(rds_client), restore.verify, state)
     assert state["restore_verification"]["engine_version"] == "14.18"
     assert state["restore_verification"]["old_cluster_id"] == aside
 
     snapshots = world.calls["CreateDBClusterSnapshot"]
     call(rollback.delete_failed, state)
-    _twice(rds_client, rollback.delete_failed, state)
+    twice(lambda: _dev_world(rds_client), rollback.delete_failed, state)
     assert world.calls["DeleteDBCluster"] == 1, "the kept-aside cluster was deleted twice"
     assert world.calls["DeleteDBInstance"] == len(_MEMBERS), "an aside instance was deleted twice"
     assert world.calls["CreateDBClusterSnapshot"] == snapshots, "the final snapshot is DeleteDBCluster's own"
@@ -251,9 +233,9 @@ def test_a_delete_failed_cluster_retried_after_the_deletion_still_reports_it(sta
     _, rds_client, state = _failed_upgrade(start_world)
     for step, key in ((rollback.move_aside, "aside"), (restore.restore_cluster, "restore")):
         state[key] = call(step, state)
-        state = _until(step, state, key, "ready")
+        state = until(step, state, key, "ready")
     state["restore"] = {**state["restore"], "ready": False}
-    state = _until(restore.create_instances, state, "restore", "ready")
+    state = until(restore.create_instances, state, "restore", "ready")
     first = call(rollback.delete_failed, state)
     _settle(rds_client)
     retried = call(rollback.delete_failed, state)
@@ -266,9 +248,9 @@ def test_a_settle_retried_during_its_reboots_keeps_them_in_the_record(start_worl
     rds_client = boto3.client("rds", region_name="us-east-1")
     state = _prepared_in_place(rds_client)
     state["in_place"] = call(in_place.start, state)
-    state = _until(in_place.check, state, "in_place", "ready")
+    state = until(in_place.check, state, "in_place", "ready")
     call(in_place.settle, state)
     state["in_place"] = call(in_place.settle, state)
-    state = _until(in_place.settle, state, "in_place", "ready")
+    state = until(in_place.settle, state, "in_place", "ready")
     assert world.calls["RebootDBInstance"] == len(_MEMBERS)
     assert sorted(state["in_place"]["rebooted"]) == _MEMBERS

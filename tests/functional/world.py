@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from simulator.scenario import ClusterSpec, create_cluster
 
 SEED_CLUSTER = {
@@ -75,3 +77,24 @@ def world_snapshot(rds_client: Any) -> dict[str, Any]:
         "snapshots": snapshots,
         "deployments": deployments,
     }
+
+
+MAX_PASSES = 20
+
+
+def until(step: Any, state: dict[str, Any], key: str, done: str) -> dict[str, Any]:
+    """Drive a wait loop's step until ``state[key][done]``, as the state machine would (bounded)."""
+    for _ in range(MAX_PASSES):
+        if state[key][done]:
+            return state
+        state[key] = call(step, state)
+    pytest.fail(f"{key} never reached {done}")
+
+
+def twice(snapshot: Any, handler: Any, state: dict[str, Any]) -> dict[str, Any]:
+    """A one-shot step: the second call (a retry with the same input) must change nothing ``snapshot`` sees."""
+    first = call(handler, state)
+    after_first = snapshot()
+    second = call(handler, state)
+    assert snapshot() == after_first, f"{handler} changed the world on its second run"
+    return second if second else first
