@@ -114,7 +114,8 @@ class _Context:
 
 
 @contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for a block, then put back what was there."""
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:
@@ -166,7 +167,7 @@ def _invoker(functions: dict[str, LambdaFunction], recorder: Recorder) -> Callab
         payload = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
         recorder.invocations.append(name)
         try:
-            with _environment(function.environment):
+            with environment(function.environment):
                 result = function.handler(payload, _Context(name, region))
         except Exception as error:  # the shape of an unhandled Lambda error: Retry/Catch match errorType
             recorder.events.append(

@@ -6,8 +6,6 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
 from simulator.faults import FaultPlan
-from simulator.harness import LambdaFunction, Recorder, local_lambdas, task_fault_injector
+from simulator.harness import LambdaFunction, Recorder, environment, local_lambdas, task_fault_injector
 from simulator.rds_realism import realistic_rds
 from simulator.scenario import Scenario, seed
 from simulator.template import (
@@ -71,20 +69,6 @@ def ensure_synthesized(cdk_out: Path = DEFAULT_CDK_OUT, force: bool = False) -> 
     return cdk_out
 
 
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 # moto's interpreter logs every caught error at ERROR level; the report tells the story instead
 logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
 
@@ -92,14 +76,14 @@ logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
 def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level: str | None = None) -> dict[str, Any]:
     workflow = load_workflow(ensure_synthesized(cdk_out), scenario.region)
     boto3.DEFAULT_SESSION = None  # its region is fixed at creation; each scenario brings its own
-    environment = {**_QUIET_ENVIRONMENT, "AWS_DEFAULT_REGION": scenario.region, "AWS_REGION": scenario.region}
+    env_values = {**_QUIET_ENVIRONMENT, "AWS_DEFAULT_REGION": scenario.region, "AWS_REGION": scenario.region}
     if log_level:
-        environment["POWERTOOLS_LOG_LEVEL"] = log_level
+        env_values["POWERTOOLS_LOG_LEVEL"] = log_level
     plan = FaultPlan.from_json(scenario.faults)
     task_faults = task_fault_injector(plan, workflow.definition)
     with (
         isolated_imports({spec.asset_dir for spec in workflow.functions.values()}),
-        _environment(environment),
+        environment(env_values),
         mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
         realistic_rds(plan, polls=scenario.polls) as realism,
         local_lambdas(_functions(workflow, scenario.region), task_faults) as recorder,

@@ -92,7 +92,7 @@ def move_aside(state: WorkflowState, rds: Rds) -> AsideProgress:
         return _not_yet(progress, first_pass, "the cluster rename")
     # only the original names are renamed: a retried pass must not rename an instance that is already aside
     expected = {m.instance_id: naming.aside_id(m.instance_id, state.execution.name) for m in plan.cluster.members}
-    renamed = {original: new for original, new in expected.items() if new in _names(rds, replaced)}
+    renamed = {original: new for original, new in expected.items() if new in _names(replaced)}
     instances = rds.cluster_instances(replaced["DBClusterIdentifier"])
     for instance in instances:
         name = instance["DBInstanceIdentifier"]
@@ -131,7 +131,7 @@ def delete_failed_cluster(state: WorkflowState, rds: Rds) -> CleanUp:
     )
 
 
-def _names(rds: Rds, cluster: dict[str, Any]) -> set[str]:
+def _names(cluster: dict[str, Any]) -> set[str]:
     return {m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", [])}
 
 
