@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from upgrade.errors import InvalidUpgradeInput
 from upgrade.report import PreflightReport
@@ -51,6 +51,22 @@ class DatabaseAccess(_Strict):
     ssl: bool = True
 
 
+class PostUpgradeOptions(_Strict):
+    """After the engine changed: statistics and extensions (on green before switchover, or the cluster in place)."""
+
+    analyze: bool = True
+    update_extensions: bool = True
+    time_budget_seconds: int = Field(default=600, ge=30, le=840, description="stop starting new work after this")
+
+
+class ConsistencyOptions(_Strict):
+    """Blue vs green before switchover: row counts of the largest tables, and sequences."""
+
+    enabled: bool = True
+    largest_tables: int = Field(default=20, ge=1, le=500)
+    time_budget_seconds: int = Field(default=120, ge=10, le=600)
+
+
 class UpgradeInput(_Strict):
     """What a person (or a schedule) asks for when starting an upgrade."""
 
@@ -66,6 +82,22 @@ class UpgradeInput(_Strict):
     force_rollback: bool = Field(default=False, description="in_place: restore the snapshot even after success")
     delete_failed_cluster: bool = Field(default=False, description="after a rollback, delete the kept-aside cluster")
     deadlines: Deadlines = Deadlines()
+    require_approval: bool | None = Field(
+        default=None, description="blue_green: wait for a person to approve the switchover (default true)"
+    )
+    approval_timeout_seconds: int = Field(default=86_400, ge=300, le=604_800)
+    post_upgrade: PostUpgradeOptions = PostUpgradeOptions()
+    consistency_check: ConsistencyOptions = ConsistencyOptions()
+
+    @model_validator(mode="after")
+    def _approval_is_for_switchovers(self) -> UpgradeInput:
+        if self.require_approval and self.strategy != "blue_green":
+            raise ValueError("require_approval applies to the blue_green switchover; in_place has no switchover")
+        return self
+
+    @property
+    def approval_required(self) -> bool:
+        return self.require_approval if self.require_approval is not None else self.strategy == "blue_green"
 
     @field_validator("target_engine_version")
     @classmethod
@@ -116,6 +148,7 @@ class Execution(_Lenient):
     name: str
     id: str | None = None  # the execution ARN ($$.Execution.Id)
     state_machine: str | None = None  # its state machine ARN ($$.StateMachine.Id)
+    start_time: str | None = None  # ISO 8601 ($$.Execution.StartTime), for elapsed time in messages
 
 
 class Member(_Lenient):
@@ -333,6 +366,16 @@ class CleanUp(_Lenient):
 class StepError(_Lenient):
     Error: str
     Cause: str | None = None
+
+
+class ApprovalLinks(_Lenient):
+    """What the awaiting-approval message offers: signed single-use links and the command-line equivalent."""
+
+    approve_url: str
+    reject_url: str
+    expires_at: str  # ISO 8601, UTC
+    cli_approve: str
+    cli_reject: str
 
 
 class Notification(_Lenient):
