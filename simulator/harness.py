@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Protocol, cast
 from unittest import mock
 
 from moto.stepfunctions.parser.api import HistoryEventType, LambdaFunctionFailedEventDetails
@@ -38,6 +39,9 @@ from moto.stepfunctions.parser.asl.component.common.error_name.failure_event imp
 )
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+    StateTaskServiceCallback,
+)
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
@@ -50,6 +54,7 @@ PATCHED = (
     (lambda_eval_utils, "execute_lambda_function_integration"),
     (wait_function.WaitFunction, "_wait_interval"),
     (retrier_decl, "time"),
+    (StateTaskServiceCallback, "_wait_for_task_token_timeout"),
 )
 
 
@@ -87,6 +92,11 @@ class Recorder:
     def sleep(self, seconds: float) -> None:
         self.retry_sleeps.append(float(seconds))
         self.events.append(Event(self.clock_seconds, "retry", "Retry", {"seconds": float(seconds)}))
+        self.clock_seconds += seconds
+
+    def pass_time(self, seconds: float, why: str) -> None:
+        """Time spent waiting for a task token (an event, a person, or the timeout)."""
+        self.events.append(Event(self.clock_seconds, "callback", why, {"seconds": float(seconds)}))
         self.clock_seconds += seconds
 
 
@@ -159,20 +169,37 @@ def task_fault_injector(plan: FaultPlan, definition: dict[str, Any]) -> FaultInj
     return FaultInjector(plan)
 
 
-def _invoker(functions: dict[str, LambdaFunction], recorder: Recorder) -> Callable[..., dict[str, Any]]:
+def run_function(
+    functions: dict[str, LambdaFunction], recorder: Recorder, name: str, payload: dict[str, Any], region: str
+) -> Any:
+    """Run one function's real handler in-process, counted and timed like an invocation; errors propagate."""
+    function = functions[name]
+    recorder.invocations.append(name)
+    started = time.perf_counter()
+    try:
+        with environment(function.environment):
+            result = function.handler(payload, _Context(name, region))
+    except Exception as error:
+        recorder.events.append(
+            Event(recorder.clock_seconds, "error", name, {"error": type(error).__name__, "message": str(error)})
+        )
+        raise
+    seconds = round(time.perf_counter() - started, 4)
+    recorder.events.append(Event(recorder.clock_seconds, "invoke", name, {"result": result, "seconds": seconds}))
+    return result
+
+
+def _invoker(
+    functions: dict[str, LambdaFunction], recorder: Recorder, before: Callable[[], None]
+) -> Callable[..., dict[str, Any]]:
     def invoke(parameters: dict[str, Any], region: str, state_credentials: Any) -> dict[str, Any]:
         name = function_name(str(parameters["FunctionName"]))
-        function = functions[name]
         raw = parameters.get("Payload") or b"{}"
         payload = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
-        recorder.invocations.append(name)
+        before()
         try:
-            with environment(function.environment):
-                result = function.handler(payload, _Context(name, region))
+            result = run_function(functions, recorder, name, payload, region)
         except Exception as error:  # the shape of an unhandled Lambda error: Retry/Catch match errorType
-            recorder.events.append(
-                Event(recorder.clock_seconds, "error", name, {"error": type(error).__name__, "message": str(error)})
-            )
             return {
                 "StatusCode": 200,
                 "FunctionError": "Unhandled",
@@ -182,7 +209,6 @@ def _invoker(functions: dict[str, LambdaFunction], recorder: Recorder) -> Callab
                     "stackTrace": traceback.format_exception(error)[-3:],
                 },
             }
-        recorder.events.append(Event(recorder.clock_seconds, "invoke", name, {"result": result}))
         return {"StatusCode": 200, "Payload": json.loads(json.dumps(result))}
 
     return invoke
@@ -234,11 +260,13 @@ def _faulty_integration(
 class _RecordingTime:
     """Stands in for the ``time`` module inside moto's retrier: sleeps are recorded."""
 
-    def __init__(self, recorder: Recorder) -> None:
+    def __init__(self, recorder: Recorder, after: Callable[[], None]) -> None:
         self._recorder = recorder
+        self._after = after
 
     def sleep(self, seconds: float) -> None:
         self._recorder.sleep(seconds)
+        self._after()
 
     def __getattr__(self, name: str) -> Any:
         import time
@@ -246,23 +274,58 @@ class _RecordingTime:
         return getattr(time, name)
 
 
+class TokenWaits(Protocol):
+    """What moves time while a task waits for its token (simulator.callbacks.CallbackDriver)."""
+
+    def wait(self, state: str, timeout_seconds: int, outcome: Callable[[], Any]) -> Any: ...
+
+    def deliver_due(self) -> None: ...
+
+    def acted(self) -> None: ...
+
+
+class _NoTokenWaits:
+    """Without a driver, a task token is never sent: every such wait times out at once."""
+
+    def wait(self, state: str, timeout_seconds: int, outcome: Callable[[], Any]) -> Any:
+        return outcome()
+
+    def deliver_due(self) -> None:
+        return None
+
+    def acted(self) -> None:
+        return None
+
+
 @contextmanager
-def local_lambdas(functions: dict[str, LambdaFunction], task_faults: FaultInjector | None = None) -> Iterator[Recorder]:
+def local_lambdas(
+    functions: dict[str, LambdaFunction],
+    task_faults: FaultInjector | None = None,
+    recorder: Recorder | None = None,
+    token_waits: TokenWaits | None = None,
+) -> Iterator[Recorder]:
     """Route every Lambda task of the executed ASL to in-process handlers.
 
     ``task_faults`` hands out the plan's ``task_error`` faults (its ``log`` records each injection).
+    ``token_waits`` answers ``waitForTaskToken`` tasks and hears of every move of the clock.
     """
-    recorder = Recorder()
+    recorder = recorder if recorder is not None else Recorder()
+    waits: TokenWaits = token_waits if token_waits is not None else _NoTokenWaits()
     faults = task_faults if task_faults is not None else FaultInjector()
     integration = _faulty_integration(lambda_eval_utils.execute_lambda_function_integration, faults, recorder)
 
     def record_wait(self: Any, env: Any, wait_seconds: int) -> None:
         recorder.wait(wait_seconds)
+        waits.deliver_due()
+
+    def wait_for_token(self: Any, timeout_seconds: int, callback_endpoint: Any) -> Any:
+        return waits.wait(str(self.name), int(timeout_seconds), callback_endpoint.get_outcome)
 
     with (
-        mock.patch.object(lambda_eval_utils, "_invoke_lambda_function", _invoker(functions, recorder)),
+        mock.patch.object(lambda_eval_utils, "_invoke_lambda_function", _invoker(functions, recorder, waits.acted)),
         mock.patch.object(lambda_eval_utils, "execute_lambda_function_integration", integration),
         mock.patch.object(wait_function.WaitFunction, "_wait_interval", record_wait),
-        mock.patch.object(retrier_decl, "time", _RecordingTime(recorder)),
+        mock.patch.object(retrier_decl, "time", _RecordingTime(recorder, waits.deliver_due)),
+        mock.patch.object(StateTaskServiceCallback, "_wait_for_task_token_timeout", wait_for_token),
     ):
         yield recorder

@@ -32,7 +32,7 @@ from simulator import catalogue
 from simulator.faults import BlueGreenInvalidConfigurationFault, BlueGreenTaskFailedFault, SwitchoverFailedFault
 from simulator.rds_realism_clusters import check_upgrade, family_mismatch
 from simulator.rds_realism_parameters import cluster_group_family, ensure_default_cluster_group, instance_group_family
-from simulator.rds_realism_state import IN_SYNC, BlueGreenState, Patch, RealisticRds, payload
+from simulator.rds_realism_state import IN_SYNC, BlueGreenState, Patch, RealisticRds, bgd_event, payload
 
 TASKS = (
     "CREATING_READ_REPLICA_OF_SOURCE",
@@ -40,6 +40,8 @@ TASKS = (
     "CONFIGURE_BACKUPS",
     "CREATING_TOPOLOGY_OF_SOURCE",
 )
+_TASKS_COMPLETED = "Blue/green deployment tasks completed. You can make more modifications to the green environment."
+_SWITCHED = "Switchover completed on blue/green deployment."
 _MEMBER_STATUSES = {"PROVISIONING", "AVAILABLE", "SWITCHOVER_IN_PROGRESS", "SWITCHOVER_COMPLETED", "SWITCHOVER_FAILED"}
 LOGICAL_REPLICATION_REQUIRED = (
     "Blue/Green Deployments require a DB cluster with logical replication enabled. Before you create a "
@@ -131,7 +133,13 @@ def _after_create(sim: RealisticRds, bgd: Any, blue: Any) -> None:
     green.db_subnet_group_name = blue.db_subnet_group_name
     pairs = _pair_instances(blue, green)
     fault = sim.injector.claim("blue_green_invalid_configuration", "blue_green_task_failed")
-    state = BlueGreenState(sim.countdown(), fault, blue_cluster=blue, green_cluster=green, instance_pairs=pairs)
+    state = BlueGreenState(
+        sim.countdown("blue_green_provisioning", bgd_event(bgd, "RDS-EVENT-0244", _TASKS_COMPLETED)),
+        fault,
+        blue_cluster=blue,
+        green_cluster=green,
+        instance_pairs=pairs,
+    )
     sim.blue_green[bgd] = state
     _set_tasks(bgd, ["PENDING"] * len(TASKS))
     bgd.status_details = None
@@ -254,7 +262,8 @@ def patches(sim: RealisticRds) -> list[Patch]:
         if bgd.status not in ("AVAILABLE", "SWITCHOVER_FAILED"):
             raise InvalidBlueGreenDeploymentStateFault(identifier)
         sim.switchover_timeouts.append(None if timeout is None else int(timeout))
-        state.switchover, state.frozen = sim.countdown(), False
+        state.switchover = sim.countdown("switchover", bgd_event(bgd, "RDS-EVENT-0248", _SWITCHED))
+        state.frozen = False
         state.switchover_fault = sim.injector.claim("switchover_failed")
         bgd.status_details = None
         _set_status(bgd, state, "SWITCHOVER_IN_PROGRESS")

@@ -27,7 +27,14 @@ from moto.rds.models import RDSBackend
 from simulator import catalogue
 from simulator.faults import InPlacePrechecksFailedFault, InPlaceUpgradeFailedFault
 from simulator.rds_realism_parameters import ensure_default_cluster_group
-from simulator.rds_realism_state import IN_SYNC, PENDING_REBOOT, InPlaceUpgrade, RealisticRds, record_cluster_event
+from simulator.rds_realism_state import (
+    IN_SYNC,
+    PENDING_REBOOT,
+    InPlaceUpgrade,
+    RealisticRds,
+    cluster_event,
+    record_cluster_event,
+)
 
 UPGRADE_STARTED = "Upgrade in progress: Performing online pre-upgrade checks."  # RDS-EVENT-0363-like
 UPGRADE_DONE = "Database cluster major version has been upgraded"  # RDS-EVENT-0176-like
@@ -70,7 +77,10 @@ def accept(sim: RealisticRds, backend: RDSBackend, cluster: Any, request: Upgrad
         target=request.target,
         cluster_group=group,
         instance_group=request.instance_group,
-        countdown=sim.countdown(),
+        countdown=sim.countdown(
+            "in_place_upgrade",
+            cluster_event(cluster, "RDS-EVENT-0176", "Database cluster major version has been upgraded"),
+        ),
         fault=sim.injector.claim(*FAULT_KINDS),
     )
 

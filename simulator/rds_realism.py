@@ -124,10 +124,13 @@ def realistic_rds(
     polls: int = 3,
     *,
     strict_parameters: bool = True,
+    durations: dict[str, float] | None = None,
 ) -> Iterator[RealisticRds]:
     """Patch moto's RDS for realism while the block runs; yields the counters/log handle.
 
     ``polls`` is how many describes a busy resource stays busy for (0 = done at the next describe).
+    ``durations`` (kind -> simulated seconds, kinds in ``DURATION_KINDS``) makes those changes take
+    time on the clock the caller sets as ``sim.clock`` instead of a number of describes.
     ``strict_parameters`` rejects parameters the family does not have, as RDS does; turn it off only
     for tests that use parameters outside the simulator's catalogue.
     """
@@ -135,6 +138,7 @@ def realistic_rds(
     if missing:
         raise RuntimeError(f"moto internals changed, realism layer cannot patch: {missing}")
     sim = RealisticRds.create(_as_plan(faults), polls, strict_parameters)
+    sim.durations = dict(durations or {})
     with ExitStack() as stack:
         for patch in _all_patches(sim):
             stack.enter_context(mock.patch.object(patch.owner, patch.attribute, patch.replacement, create=patch.create))

@@ -33,7 +33,15 @@ from simulator.rds_realism_parameters import (
     ensure_default_cluster_group,
     instance_group_family,
 )
-from simulator.rds_realism_state import APPLYING, IN_SYNC, Patch, RealisticRds, payload
+from simulator.rds_realism_state import (
+    APPLYING,
+    IN_SYNC,
+    EventSpec,
+    Patch,
+    RealisticRds,
+    instance_event,
+    payload,
+)
 
 MAJOR_FLAG_MESSAGE = "The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version."
 
@@ -131,6 +139,17 @@ def _tick_reboot(sim: RealisticRds, instance: DBInstance) -> None:
     if countdown is not None and countdown.tick():
         del sim.reboots[instance]
         _finish_reboot(sim, instance)
+
+
+def _snapshot_event(snapshot: Any) -> EventSpec:
+    return EventSpec(
+        "RDS DB Cluster Snapshot Event",
+        "CLUSTER_SNAPSHOT",
+        snapshot.db_cluster_snapshot_identifier,
+        snapshot.db_cluster_snapshot_arn,
+        "RDS-EVENT-0075",
+        "Manual cluster snapshot created",
+    )
 
 
 def _tick_snapshot(sim: RealisticRds, snapshot: Any) -> None:
@@ -249,7 +268,7 @@ def patches(sim: RealisticRds) -> list[Patch]:
         if new_group is not None and new_group.lower() != old_group:
             sim.set_instance_status([instance], APPLYING)
         if new_id is not None:
-            sim.begin(instance, "renaming", final=before)
+            sim.begin(instance, "renaming", "rename", final=before)
         return result
 
     def reboot_db_instance(self: RDSResponse) -> ActionResult:
@@ -260,7 +279,9 @@ def patches(sim: RealisticRds) -> list[Patch]:
         if instance.status != "available":
             raise RDSClientError("InvalidDBInstanceState", f"DB instance {identifier} is not in available state.")
         instance.status = "rebooting"
-        sim.reboots[instance] = sim.countdown()
+        sim.reboots[instance] = sim.countdown(
+            "reboot", instance_event(instance, "RDS-EVENT-0006", "DB instance restarted")
+        )
         return ActionResult({"DBInstance": instance})
 
     def describe_db_instances(self: RDSResponse) -> Any:
@@ -285,7 +306,7 @@ def patches(sim: RealisticRds) -> list[Patch]:
         result = originals["create_db_cluster_snapshot"](self)
         snapshot = payload(result)["DBClusterSnapshot"]
         snapshot.status, snapshot.percent_progress = "creating", 0
-        sim.snapshots[snapshot] = sim.countdown()
+        sim.snapshots[snapshot] = sim.countdown("snapshot", _snapshot_event(snapshot))
         return result
 
     def describe_db_cluster_snapshots(self: RDSResponse) -> Any:

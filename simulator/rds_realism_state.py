@@ -9,6 +9,7 @@ account/region backend is covered without extra bookkeeping.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -23,12 +24,32 @@ APPLYING = "applying"
 PENDING_REBOOT = "pending-reboot"
 
 
+Clock = Callable[[], float]
+DURATION_KINDS = (
+    "snapshot",
+    "blue_green_provisioning",
+    "switchover",
+    "in_place_upgrade",
+    "reboot",
+    "rename",
+    "restore",
+)
+_TIMED_STEPS = 100  # a timed countdown reports its progress in hundredths
+
+
 @dataclass
 class Countdown:
-    """A resource that stays busy for ``remaining`` more polls; the poll after that completes it."""
+    """A resource that stays busy for ``remaining`` more polls; the poll after that completes it.
+
+    Timed (``due_at`` set): busy until the simulated clock reaches ``due_at``, however often it is
+    described; ``elapsed`` then counts hundredths of the duration.
+    """
 
     total: int
     remaining: int = -1
+    due_at: float | None = None
+    started_at: float = 0.0
+    clock: Clock | None = None
 
     def __post_init__(self) -> None:
         if self.remaining < 0:
@@ -36,6 +57,8 @@ class Countdown:
 
     def tick(self) -> bool:
         """Count one poll; True when this poll is the one that shows the final state."""
+        if self.due_at is not None and self.clock is not None:
+            return self.clock() >= self.due_at
         if self.remaining > 0:
             self.remaining -= 1
             return False
@@ -43,7 +66,32 @@ class Countdown:
 
     @property
     def elapsed(self) -> int:
+        if self.due_at is not None and self.clock is not None:
+            span = max(self.due_at - self.started_at, 1e-9)
+            return min(self.total, int(self.total * (self.clock() - self.started_at) / span))
         return self.total - self.remaining
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """The RDS event a timed change sends through EventBridge when it completes."""
+
+    detail_type: str  # "RDS DB Cluster Event", "RDS Blue Green Deployment Event", ...
+    source_type: str  # CLUSTER, CLUSTER_SNAPSHOT, BLUE_GREEN_DEPLOYMENT, DB_INSTANCE
+    source_id: str
+    source_arn: str
+    event_id: str
+    message: str
+
+
+@dataclass
+class TimedChange:
+    """A status change due at a simulated time; ``sent`` once its event went out."""
+
+    kind: str
+    due_at: float
+    event: EventSpec | None
+    sent: bool = False
 
 
 @dataclass
@@ -94,6 +142,35 @@ class RdsEvent:
     date: datetime = field(default_factory=utcnow)
 
 
+def bgd_event(bgd: Any, event_id: str, message: str) -> EventSpec:
+    arn = f"{bgd.source.rsplit(':cluster:', 1)[0]}:deployment:{bgd.blue_green_deployment_identifier}"
+    return EventSpec(
+        "RDS Blue Green Deployment Event",
+        "BLUE_GREEN_DEPLOYMENT",
+        bgd.blue_green_deployment_identifier,
+        arn,
+        event_id,
+        message,
+    )
+
+
+def cluster_event(cluster: Any, event_id: str, message: str) -> EventSpec:
+    return EventSpec(
+        "RDS DB Cluster Event", "CLUSTER", cluster.db_cluster_identifier, cluster.db_cluster_arn, event_id, message
+    )
+
+
+def instance_event(instance: Any, event_id: str, message: str) -> EventSpec:
+    return EventSpec(
+        "RDS DB Instance Event",
+        "DB_INSTANCE",
+        instance.db_instance_identifier,
+        instance.db_instance_arn,
+        event_id,
+        message,
+    )
+
+
 def record_cluster_event(cluster: Any, message: str, *categories: str) -> None:
     """Append an event for ``cluster`` to its backend's event list (read by moto's DescribeEvents)."""
     event = RdsEvent(cluster.db_cluster_identifier, "db-cluster", message, list(categories), cluster.db_cluster_arn)
@@ -121,6 +198,9 @@ class RealisticRds:
 
     polls: int = 3
     injector: FaultInjector = field(default_factory=FaultInjector)
+    durations: dict[str, float] = field(default_factory=dict)  # kind -> simulated seconds (else polls)
+    clock: Clock = lambda: 0.0
+    timed_changes: list[TimedChange] = field(default_factory=list)
     strict_parameters: bool = True
     calls: Counter[str] = field(default_factory=Counter)
     switchover_timeouts: list[int | None] = field(default_factory=list)
@@ -151,8 +231,25 @@ class RealisticRds:
         """SwitchoverTimeout of the last accepted switchover call (None if the caller omitted it)."""
         return self.switchover_timeouts[-1] if self.switchover_timeouts else None
 
-    def countdown(self) -> Countdown:
-        return Countdown(self.polls)
+    def countdown(self, kind: str, event: EventSpec | None = None) -> Countdown:
+        """Busy for ``polls`` describes, or for ``durations[kind]`` simulated seconds when given."""
+        if kind not in DURATION_KINDS:
+            raise ValueError(f"unknown kind of change {kind!r}")
+        duration = self.durations.get(kind)
+        if duration is None:
+            return Countdown(self.polls)
+        now = self.clock()
+        self.timed_changes.append(TimedChange(kind, now + duration, event))
+        return Countdown(_TIMED_STEPS, due_at=now + duration, started_at=now, clock=self.clock)
+
+    def due_changes(self, until: float) -> list[TimedChange]:
+        """Changes not yet announced that are due by ``until``, earliest first."""
+        due = [change for change in self.timed_changes if not change.sent and change.due_at <= until]
+        return sorted(due, key=lambda change: change.due_at)
+
+    def next_change_at(self) -> float | None:
+        pending = [change.due_at for change in self.timed_changes if not change.sent]
+        return min(pending) if pending else None
 
     def status_of(self, resource: Any) -> str:
         """Status as the next describe will show it (moto's own status may lag behind a transition)."""
@@ -167,9 +264,9 @@ class RealisticRds:
         # that; seeded worlds rely on it, so an untracked "creating" counts as available.
         return "available" if status == "creating" else status
 
-    def begin(self, resource: Any, busy: str, final: str = "available") -> None:
-        """Show ``busy`` for the next ``polls`` describes of ``resource``, then ``final``."""
-        self.transitions[resource] = Transition(busy, self.countdown(), final)
+    def begin(self, resource: Any, busy: str, kind: str, final: str = "available") -> None:
+        """Show ``busy`` for the next ``polls`` describes of ``resource`` (or ``kind``'s duration), then ``final``."""
+        self.transitions[resource] = Transition(busy, self.countdown(kind), final)
         resource.status = busy
 
     def tick_transition(self, resource: Any) -> None:

@@ -78,7 +78,7 @@ def prepare_cluster_rename(backend: RDSBackend, cluster: Any, params: Any) -> st
 
 def after_cluster_rename(sim: RealisticRds, cluster: Any, old_id: str, before: str) -> None:
     """The new name answers at once, ``renaming`` for a few describes (RDS-EVENT-0172)."""
-    sim.begin(cluster, "renaming", final=before)
+    sim.begin(cluster, "renaming", "rename", final=before)
     record_cluster_event(cluster, f"Renamed cluster from {old_id} to {cluster.db_cluster_identifier}", "notification")
 
 
@@ -124,7 +124,7 @@ def after_create_instance(sim: RealisticRds, cluster: Any, instance: Any) -> Non
     tests and scenarios seed the world the workflow starts from, which must be steady.
     """
     if cluster is not None and cluster in sim.restored:
-        sim.begin(instance, "creating")
+        sim.begin(instance, "creating", "restore")
 
 
 # --- restore ---------------------------------------------------------------------------------------
@@ -187,7 +187,7 @@ def aurora_defaults(cluster: Any, params: Any) -> None:
 def after_restore(sim: RealisticRds, cluster: Any, params: Any) -> None:
     """``creating`` for ``polls`` describes; settings AWS takes from the request, not the snapshot."""
     sim.restored[cluster] = True
-    sim.begin(cluster, "creating")
+    sim.begin(cluster, "creating", "restore")
     cluster.deletion_protection = bool(params.get("DeletionProtection"))
     cluster.iam_auth = bool(params.get("EnableIAMDatabaseAuthentication"))
     cluster.copy_tags_to_snapshot = bool(params.get("CopyTagsToSnapshot"))

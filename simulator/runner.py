@@ -5,28 +5,34 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import boto3
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
+from simulator.callbacks import CallbackDriver, load_rules, message_variants
+from simulator.endpoints import mapped_endpoints
 from simulator.faults import FaultPlan
-from simulator.harness import LambdaFunction, Recorder, environment, local_lambdas, task_fault_injector
+from simulator.harness import (
+    LambdaFunction,
+    Recorder,
+    environment,
+    local_lambdas,
+    run_function,
+    task_fault_injector,
+    task_functions,
+)
 from simulator.rds_realism import realistic_rds
 from simulator.scenario import Scenario, seed
-from simulator.template import (
-    SynthesizedWorkflow,
-    isolated_imports,
-    load_handler,
-    load_workflow,
-    resolve_environment,
-    template_path,
-)
+from simulator.stack_resources import STATE_MACHINE_NAME, StackResources
+from simulator.template import SynthesizedWorkflow, isolated_imports, load_handler, load_workflow, template_path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CDK_OUT = REPO / "cdk.out"
@@ -81,42 +87,108 @@ def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level:
         env_values["POWERTOOLS_LOG_LEVEL"] = log_level
     plan = FaultPlan.from_json(scenario.faults)
     task_faults = task_fault_injector(plan, workflow.definition)
+    recorder = Recorder()
     with (
         isolated_imports({spec.asset_dir for spec in workflow.functions.values()}),
         environment(env_values),
         mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
-        realistic_rds(plan, polls=scenario.polls) as realism,
-        local_lambdas(_functions(workflow, scenario.region), task_faults) as recorder,
+        realistic_rds(plan, polls=scenario.polls, durations=dict(scenario.durations)) as realism,
+        mapped_endpoints(scenario.endpoints),
     ):
+        realism.clock = lambda: recorder.clock_seconds
         seed(scenario)
-        for logical_id in workflow.topic_logical_ids:
-            boto3.client("sns", region_name=scenario.region).create_topic(Name=logical_id)
-        machine_arn = _create_state_machine(workflow, scenario)
-        base = scenario.execution_name or f"simulated-{scenario.name}"
-        runs = [(f"{base}-before-{n}", given) for n, given in enumerate(scenario.before, start=1)]
-        runs += [(base if n == 1 else f"{base}-rerun-{n}", scenario.input) for n in range(1, scenario.repeat + 1)]
-        earlier: list[dict[str, Any]] = []
-        for name, given in runs:
-            recorder.reset()
-            execution = _execute(machine_arn, scenario.region, name, given)
-            outcome = _collect(scenario, execution, recorder)
-            earlier.append({"name": name, "status": outcome["status"], "states": outcome["states"]})
-        outcome["earlier_runs"] = earlier[:-1]
+        stack = StackResources(workflow.resources, scenario.region)
+        stack.create()
+        functions = _functions(workflow, stack)
+        driver = _driver(workflow, scenario, stack, functions, recorder, realism)
+        with (
+            local_lambdas(functions, task_faults, recorder, driver),
+            mock.patch.object(sys.modules["upgrade.clock"], "now", driver.now),
+        ):
+            outcome = _run_all(scenario, workflow, recorder, driver)
         outcome["faults_injected"] = [asdict(fault) for fault in [*realism.fault_log, *task_faults.log]]
         return outcome
 
 
-def _functions(workflow: SynthesizedWorkflow, region: str) -> dict[str, LambdaFunction]:
+def _run_all(
+    scenario: Scenario, workflow: SynthesizedWorkflow, recorder: Recorder, driver: CallbackDriver
+) -> dict[str, Any]:
+    machine_arn = _create_state_machine(workflow, scenario)
+    base = scenario.execution_name or f"simulated-{scenario.name}"
+    runs = [(f"{base}-before-{n}", given) for n, given in enumerate(scenario.before, start=1)]
+    runs += [(base if n == 1 else f"{base}-rerun-{n}", scenario.input) for n in range(1, scenario.repeat + 1)]
+    earlier: list[dict[str, Any]] = []
+    for name, given in runs:
+        recorder.reset()
+        driver.reactions.clear()
+        execution = _execute(machine_arn, scenario.region, name, given)
+        outcome = _collect(scenario, execution, recorder)
+        outcome.update(_reactions(driver))
+        earlier.append({"name": name, "status": outcome["status"], "states": outcome["states"]})
+    outcome["earlier_runs"] = earlier[:-1]
+    return outcome
+
+
+def _functions(workflow: SynthesizedWorkflow, stack: StackResources) -> dict[str, LambdaFunction]:
     return {
-        logical_id: LambdaFunction(handler=load_handler(spec), environment=resolve_environment(spec, region))
+        logical_id: LambdaFunction(handler=load_handler(spec), environment=stack.environment(spec.environment))
         for logical_id, spec in workflow.functions.items()
     }
+
+
+def _driver(
+    workflow: SynthesizedWorkflow,
+    scenario: Scenario,
+    stack: StackResources,
+    functions: dict[str, LambdaFunction],
+    recorder: Recorder,
+    realism: Any,
+) -> CallbackDriver:
+    """Wire the callback driver to the template: its rules, its approval functions."""
+    by_handler = {spec.handler: logical_id for logical_id, spec in workflow.functions.items()}
+
+    def call(name: str, payload: dict[str, Any]) -> Any:
+        try:
+            return run_function(functions, recorder, name, payload, scenario.region)
+        except Exception as error:  # an event target's failure is logged by AWS, not seen by the workflow
+            return {"error": type(error).__name__, "message": str(error)}
+
+    request = by_handler.get("approval.handler.request")
+    return CallbackDriver(
+        realism=realism,
+        rules=load_rules(workflow.resources, stack.resolve, set(functions)),
+        call=call,
+        clock=lambda: recorder.clock_seconds,
+        advance=recorder.pass_time,
+        approval=scenario.approval,
+        region=scenario.region,
+        approval_states={
+            state for state, function in task_functions(workflow.definition).items() if function == request
+        },
+        decision_function=by_handler.get("approval.handler.decide", ""),
+    )
+
+
+def _reactions(driver: CallbackDriver) -> dict[str, Any]:
+    """How long after each timed RDS change the workflow next acted."""
+    reactions = [
+        {
+            "resource": r.resource,
+            "change": r.change,
+            "changed_at": r.changed_at,
+            "acted_at": r.acted_at,
+            "delay_seconds": None if r.acted_at is None else round(r.acted_at - r.changed_at, 3),
+        }
+        for r in driver.reactions
+    ]
+    delays = [r["delay_seconds"] for r in reactions if r["delay_seconds"] is not None]
+    return {"reaction_delays": reactions, "max_reaction_delay_seconds": max(delays) if delays else None}
 
 
 def _create_state_machine(workflow: SynthesizedWorkflow, scenario: Scenario) -> str:
     sfn = boto3.client("stepfunctions", region_name=scenario.region)
     machine = sfn.create_state_machine(
-        name="AuroraUpgrade",
+        name=STATE_MACHINE_NAME,
         definition=json.dumps(workflow.definition),
         roleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/simulated-state-machine",
     )
@@ -204,9 +276,21 @@ def _notifications(region: str) -> list[dict[str, str]]:
     sent: list[dict[str, str]] = []
     for topic in backend.topics.values():
         for notification in topic.sent_notifications:
-            # moto keeps (message_id, message, subject, attributes, group_id)
-            sent.append({"subject": notification[2], "message": notification[1]})
+            # moto keeps (message_id, message, subject, attributes, group_id); a MessageStructure=json
+            # message holds one text per protocol: people read the email one
+            variants = message_variants(str(notification[1]))
+            sent.append({"subject": notification[2], "message": _email_text(str(notification[1]), variants)})
     return sent
+
+
+def _email_text(message: str, variants: list[str]) -> str:
+    try:
+        decoded = json.loads(message)
+    except ValueError:
+        return message
+    if isinstance(decoded, dict) and "email" in decoded:
+        return str(decoded["email"])
+    return variants[0] if variants else message
 
 
 def _error(recorder: Recorder) -> dict[str, Any] | None:

@@ -72,6 +72,18 @@ class Expectation(_Model):
     notification_contains: list[str] = []
 
 
+DurationKind = Literal[
+    "snapshot", "blue_green_provisioning", "switchover", "in_place_upgrade", "reboot", "rename", "restore"
+]
+
+
+class Approval(_Model):
+    """What the person at the approval gate does, and when (simulated seconds after being asked)."""
+
+    decision: Literal["approve", "reject", "timeout"] = "approve"
+    after_seconds: int = Field(default=300, ge=0)
+
+
 class Scenario(_Model):
     name: str
     description: str = ""
@@ -90,6 +102,17 @@ class Scenario(_Model):
     )
     before: list[dict[str, Any]] = Field(
         default=[], description="inputs executed first (execution <name>-before-<n>), e.g. an upgrade later regretted"
+    )
+    durations: dict[DurationKind, float] = Field(
+        default={},
+        description="simulated seconds a kind of change takes (instead of `polls` describes); RDS events are "
+        "sent through the stack's EventBridge rules when it completes",
+    )
+    approval: Approval = Approval()
+    endpoints: dict[str, str] = Field(
+        default={},
+        description="cluster id prefix -> host:port its endpoint answers on (e.g. the green cluster -> a real "
+        "PostgreSQL for the post-upgrade step)",
     )
     expect: Expectation | None = None
 

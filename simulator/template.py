@@ -35,6 +35,7 @@ class SynthesizedWorkflow:
     definition: dict[str, Any]
     functions: dict[str, FunctionSpec]
     topic_logical_ids: list[str]
+    resources: dict[str, Any]
 
     def function_arn(self, logical_id: str, region: str) -> str:
         return f"arn:aws:lambda:{region}:{ACCOUNT}:function:{logical_id}"
@@ -63,7 +64,9 @@ def load_workflow(cdk_out: Path, region: str) -> SynthesizedWorkflow:
         if resource["Type"] == "AWS::Lambda::Function" and "Handler" in resource["Properties"]
     }
     topics = [logical_id for logical_id, r in resources.items() if r["Type"] == "AWS::SNS::Topic"]
-    return SynthesizedWorkflow(definition=definition, functions=functions, topic_logical_ids=topics)
+    return SynthesizedWorkflow(
+        definition=definition, functions=functions, topic_logical_ids=topics, resources=resources
+    )
 
 
 class _Resolver:
@@ -109,17 +112,6 @@ class _Resolver:
 
 def topic_arn(logical_id: str, region: str) -> str:
     return f"arn:aws:sns:{region}:{ACCOUNT}:{logical_id}"
-
-
-def resolve_environment(spec: FunctionSpec, region: str) -> dict[str, str]:
-    """A function's environment with Refs to topics turned into simulated topic ARNs."""
-    resolved: dict[str, str] = {}
-    for key, value in spec.environment.items():
-        if isinstance(value, dict) and "Ref" in value:
-            resolved[key] = topic_arn(value["Ref"], region)
-        elif isinstance(value, str):
-            resolved[key] = value
-    return resolved
 
 
 def _asset_dir(cdk_out: Path, resource: dict[str, Any]) -> Path:

@@ -316,12 +316,14 @@ class Rds:
             )
         return dict(response["BlueGreenDeployment"])
 
-    def delete_blue_green(self, deployment_id: str) -> None:
-        """Delete the deployment object only; after a switchover both clusters stay."""
+    def delete_blue_green(self, deployment_id: str, delete_target: bool = False) -> None:
+        """Delete the deployment object; with ``delete_target`` (before a switchover only) green goes too."""
         with translated_errors():
             _absent_on(
                 {"BlueGreenDeploymentNotFoundFault"},
-                lambda: self._client.delete_blue_green_deployment(BlueGreenDeploymentIdentifier=deployment_id),
+                lambda: self._client.delete_blue_green_deployment(
+                    BlueGreenDeploymentIdentifier=deployment_id, DeleteTarget=delete_target
+                ),
             )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from aws.rds import Rds
 from upgrade import polling
 from upgrade.errors import BlueGreenConflict, BlueGreenInvalidConfiguration, BlueGreenTaskFailed, SwitchoverFailed
-from upgrade.models import BlueGreenProgress, WorkflowState
+from upgrade.models import BlueGreenAbandoned, BlueGreenProgress, WorkflowState
 
 _SWITCHING = {"SWITCHOVER_IN_PROGRESS", "SWITCHOVER_COMPLETED"}
 
@@ -136,3 +136,25 @@ def _require(progress: BlueGreenProgress | None, what: str) -> BlueGreenProgress
     if progress is None:
         raise BlueGreenConflict(f"no {what} in the workflow state")
     return progress
+
+
+def abandon(state: WorkflowState, rds: Rds) -> BlueGreenAbandoned:
+    """Back out before a switchover (approval rejected or timed out): delete the deployment and green.
+
+    Blue is not touched: it kept serving the whole time. Green must lose its deletion protection
+    first, or ``DeleteTarget`` is refused. Re-running finds the deployment or green gone and goes on.
+    """
+    progress = _require(state.blue_green, "blue/green deployment")
+    green_id = progress.green_cluster_arn.rsplit(":", 1)[-1] if progress.green_cluster_arn else None
+    blue_id = state.require_plan().cluster.cluster_id
+    if green_id == blue_id:
+        raise BlueGreenConflict(f"refusing to delete {green_id}: it is the serving cluster")
+    green = rds.find_cluster(green_id) if green_id else None
+    if green is not None and green.get("DeletionProtection") and green.get("Status") != "deleting":
+        rds.modify_cluster(green["DBClusterIdentifier"], DeletionProtection=False)
+    deployment = rds.find_blue_green(progress.deployment_id)
+    if deployment is not None:
+        if deployment.get("Status") in _SWITCHING:
+            raise BlueGreenConflict(f"{progress.name} is {deployment.get('Status')}: too late to back out")
+        rds.delete_blue_green(progress.deployment_id, delete_target=True)
+    return BlueGreenAbandoned(deployment_id=progress.deployment_id, green_cluster_id=green_id, blue_cluster_id=blue_id)

@@ -207,6 +207,8 @@ def _plan(
     return Plan(
         mode=request.mode,
         strategy=request.strategy,
+        approval_required=request.approval_required,
+        approval_timeout_seconds=request.approval_timeout_seconds,
         rollback_on_failure=request.rollback_on_failure,
         force_rollback=request.force_rollback,
         delete_failed_cluster=request.delete_failed_cluster,

@@ -69,9 +69,9 @@ def assess_rollback(state: WorkflowState, rds: Rds) -> RollbackDecision:
 def _still_changing(state: WorkflowState, reason: str) -> RollbackDecision:
     previous = state.rollback.poll if state.rollback else None
     poll = (
-        polling.start(polling.IN_PLACE_UPGRADE, state.deadlines.upgrade_minutes)
+        polling.start(polling.ROLLBACK_SETTLE, state.deadlines.upgrade_minutes)
         if previous is None
-        else polling.advance(previous, polling.IN_PLACE_UPGRADE, "the cluster to settle before a rollback")
+        else polling.advance(previous, polling.ROLLBACK_SETTLE, "the cluster to settle before a rollback")
     )
     return RollbackDecision(needed=False, ready=False, reason=reason, poll=poll)
 
