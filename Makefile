@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: install synth demo test lint scenarios preflight clean
+.PHONY: install synth demo test lint scenarios preflight clean bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt package.json
 	python3 -m venv $(VENV)
@@ -30,6 +30,10 @@ test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy lambdas
 	$(PY) -m pytest
+
+# cost, reaction delay, cold imports, synth and suite times; BENCH_ARGS=--skip-suite for a quick run
+bench: synth
+	$(PY) -m benchmarks.bench $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

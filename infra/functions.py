@@ -62,6 +62,9 @@ class StepFunctionFactory:
         grants: Iterable[Grant],
         environment: Mapping[str, str] | None = None,
         extra: FunctionExtras | None = None,
+        *,
+        memory_mb: int = MEMORY_MB,
+        timeout: Duration = TIMEOUT,
     ) -> lambda_.Function:
         grants = tuple(grants)
         role = iam.Role(
@@ -78,8 +81,8 @@ class StepFunctionFactory:
             architecture=lambda_.Architecture.ARM_64,
             code=self._code,
             handler=handler,
-            memory_size=MEMORY_MB,
-            timeout=TIMEOUT,
+            memory_size=memory_mb,
+            timeout=timeout,
             tracing=lambda_.Tracing.ACTIVE,
             layers=[self._powertools, *(extra.layers if extra else ())],
             log_group=log_group,

@@ -112,6 +112,10 @@ class ClusterScope:
     def aside_snapshots(self) -> tuple[RdsResource, ...]:
         return self._each("cluster-snapshot", "{id}-aside-*")
 
+    @property
+    def green_clusters(self) -> tuple[RdsResource, ...]:
+        return self._each("cluster", "{id}-green-*")
+
 
 def _all(kind: str) -> RdsResource:
     return RdsResource(kind, "*")
@@ -201,6 +205,15 @@ RESTORE_INPUTS = (
 RECREATE_MEMBERS = (
     "The restored cluster's instances are recreated under their original, user-chosen identifiers with their "
     "original (user-named) DB parameter groups; only members of a configured cluster are created."
+)
+GREEN_CLUSTERS = (
+    "RDS names the green cluster <cluster>-green-<random suffix> when it creates the blue/green deployment; the "
+    "suffix is unknown until then, so the green cluster is matched by that prefix under each configured cluster id."
+)
+GREEN_INSTANCES = (
+    "RDS names each green instance after its blue instance (a user-chosen identifier, not derivable from the "
+    "cluster id) plus -green-<random suffix>; only instances carrying -green- in their name can be deleted, and "
+    "only when an approval is rejected or times out."
 )
 ASIDE_INSTANCES = (
     "Deleting the kept-aside cluster (only when the input sets delete_failed_cluster) deletes its instances, "
@@ -486,6 +499,62 @@ def _delete_failed_cluster(scope: ClusterScope) -> tuple[Grant, ...]:
     )
 
 
+def _post_upgrade(scope: ClusterScope) -> tuple[Grant, ...]:
+    """ANALYZE and extension updates on green before switchover, or on the cluster upgraded in place."""
+    return (
+        Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),
+        Grant("DescribeGreenCluster", ("DescribeDBClusters",), scope.green_clusters, GREEN_CLUSTERS),
+        Grant("DescribeMembers", ("DescribeDBInstances",), (_all("db"),), INSTANCES_READ),
+    )
+
+
+def _consistency_check(scope: ClusterScope) -> tuple[Grant, ...]:
+    """Blue and green compared before switchover: both clusters are described, nothing else."""
+    return (
+        Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),
+        Grant("DescribeGreenCluster", ("DescribeDBClusters",), scope.green_clusters, GREEN_CLUSTERS),
+    )
+
+
+def _request_approval(scope: ClusterScope) -> tuple[Grant, ...]:
+    """The approval message is a notification: the same reads as the notifier."""
+    return _notify(scope)
+
+
+def _abandon_blue_green(scope: ClusterScope) -> tuple[Grant, ...]:
+    """A rejected or timed-out approval: delete the deployment and the green environment, never blue."""
+    return (
+        Grant(
+            "DeleteBlueGreen",
+            ("DescribeBlueGreenDeployments", "DeleteBlueGreenDeployment"),
+            (_all("deployment"),),
+            DEPLOYMENT_IDS,
+        ),
+        # green's deletion protection is copied from blue: turned off first. DeleteTarget has RDS delete green's
+        # cluster and instances on the caller's behalf, so the caller needs those deletions on green's names.
+        Grant(
+            "DeleteGreenCluster",
+            ("DescribeDBClusters", "ModifyDBCluster", "DeleteDBCluster"),
+            scope.green_clusters,
+            GREEN_CLUSTERS,
+        ),
+        Grant("DeleteGreenInstances", ("DeleteDBInstance",), (RdsResource("db", "*-green-*"),), GREEN_INSTANCES),
+    )
+
+
+def _await_change(scope: ClusterScope) -> tuple[Grant, ...]:
+    """Registers a task token, then checks once whether the awaited change already happened."""
+    return (
+        Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),
+        Grant("DescribeSnapshot", ("DescribeDBClusterSnapshots",), scope.snapshots, OWN_NAMES),
+        Grant("DescribeBlueGreen", ("DescribeBlueGreenDeployments",), (_all("deployment"),), DEPLOYMENT_IDS),
+    )
+
+
+def _no_rds(_: ClusterScope) -> tuple[Grant, ...]:
+    return ()
+
+
 def _notify(scope: ClusterScope) -> tuple[Grant, ...]:
     return (
         Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),
@@ -521,6 +590,15 @@ RDS_POLICIES: Mapping[str, PolicyBuilder] = {
     "VerifyRestoreFunction": _verify_restore,
     "DeleteFailedClusterFunction": _delete_failed_cluster,
     "NotifyFunction": _notify,
+    "PostUpgradeFunction": _post_upgrade,
+    "ConsistencyCheckFunction": _consistency_check,
+    "RequestApprovalFunction": _request_approval,
+    "AbandonBlueGreenFunction": _abandon_blue_green,
+    "AwaitChangeFunction": _await_change,
+    # not steps of the state machine: a function URL, an EventBridge target, an SNS subscriber
+    "ApprovalDecisionFunction": _no_rds,
+    "WakeFunction": _no_rds,
+    "SlackWebhookFunction": _no_rds,
 }
 
 

@@ -1,23 +1,33 @@
-"""The one stack: notification topic, the step functions, the state machine that runs them."""
+"""The one stack: notifications, the functions, the state machine, and what starts or wakes it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnOutput, Stack, Validations
+from aws_cdk import Acknowledgment, CfnOutput, Duration, Stack, Validations
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from constructs import Construct
 
 from infra.config import DeploymentConfig
-from infra.database_access import preflight_extras
-from infra.functions import StepFunctionFactory
+from infra.database_access import SECRET_SUFFIX_REASON, DatabaseAccess
+from infra.dead_letters import dead_letter_queue
+from infra.event_rules import EventRules
+from infra.functions import MEMORY_MB, TIMEOUT, FunctionExtras, StepFunctionFactory
 from infra.notifications import Notifications
 from infra.permissions import grants_for
+from infra.schedules import UpgradeSchedules
+from infra.task_tokens import TaskTokens, allow_task_results
 from infra.workflow import UpgradeWorkflow
 
 NOTIFY_FUNCTION = "NotifyFunction"
 PREFLIGHT_FUNCTION = "PreflightFunction"
+POST_UPGRADE_FUNCTION = "PostUpgradeFunction"
+CONSISTENCY_CHECK_FUNCTION = "ConsistencyCheckFunction"
+REQUEST_APPROVAL_FUNCTION = "RequestApprovalFunction"
+AWAIT_CHANGE_FUNCTION = "AwaitChangeFunction"
 
 # construct id (also the ASL placeholder "${<id>Arn}") -> handler inside lambdas/
 STEP_HANDLERS: Mapping[str, str] = {
@@ -45,6 +55,27 @@ STEP_HANDLERS: Mapping[str, str] = {
     "VerifyRestoreFunction": "restore.handler.verify",
     "DeleteFailedClusterFunction": "rollback.handler.delete_failed",
     NOTIFY_FUNCTION: "notify.handler.handler",
+    POST_UPGRADE_FUNCTION: "post_upgrade.handler.handler",
+    CONSISTENCY_CHECK_FUNCTION: "consistency.handler.handler",
+    REQUEST_APPROVAL_FUNCTION: "approval.handler.request",
+    "AbandonBlueGreenFunction": "blue_green.handler.abandon",
+    AWAIT_CHANGE_FUNCTION: "waits.handler.register",
+}
+
+# functions started by something else than the state machine: EventBridge, a function URL, SNS
+WAKE_FUNCTION = "WakeFunction"
+APPROVAL_DECISION_FUNCTION = "ApprovalDecisionFunction"
+SLACK_WEBHOOK_FUNCTION = "SlackWebhookFunction"
+EVENT_HANDLERS: Mapping[str, str] = {
+    WAKE_FUNCTION: "waits.handler.wake",
+    APPROVAL_DECISION_FUNCTION: "approval.handler.decide",
+    SLACK_WEBHOOK_FUNCTION: "slack.handler.handler",
+}
+
+# (memory MB, timeout) where the factory's default (256 MB, 2 minutes) is not enough
+SIZES: Mapping[str, tuple[int, Duration]] = {
+    POST_UPGRADE_FUNCTION: (512, Duration.minutes(15)),  # ANALYZE of every database
+    CONSISTENCY_CHECK_FUNCTION: (MEMORY_MB, Duration.minutes(10)),  # row counts on blue and green
 }
 
 TOPIC_KEY_REASON = (
@@ -54,7 +85,7 @@ TOPIC_KEY_REASON = (
 
 
 class AuroraUpgradeStack(Stack):
-    """Environment-agnostic: no account/Region, no lookups; RDS access limited to ``config.clusters``."""
+    """Environment-agnostic: no account/Region, no lookups; RDS access limited to the configured clusters."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig, **kwargs: Any) -> None:
         super().__init__(
@@ -63,29 +94,134 @@ class AuroraUpgradeStack(Stack):
             description="Aurora PostgreSQL major version upgrades: blue/green, in place, rollback",
             **kwargs,
         )
-        notifications = Notifications(self, "Notifications", emails=config.notification_emails)
+        self._config = config
+        self._factory = StepFunctionFactory(self)
+        slack = config.notifications.slack
+        notifications = Notifications(self, "Notifications", emails=config.emails, chatbot_channel=slack.chatbot)
+        topic = notifications.topic
+        tokens = TaskTokens(self, "TaskTokens")
+        undelivered = dead_letter_queue(self, "DeadLetterQueue")
+        database = DatabaseAccess(self, config)
+        token_table = {"TOKEN_TABLE": tokens.table.table_name}
+        signing = {"APPROVAL_SIGNING_SECRET_ARN": tokens.signing_secret.secret_arn}
 
-        factory = StepFunctionFactory(self)
-        extras = {PREFLIGHT_FUNCTION: preflight_extras(self, config)}
-        functions: dict[str, lambda_.Function] = {}
-        for function_id, handler in STEP_HANDLERS.items():
-            environment = {"TOPIC_ARN": notifications.topic.topic_arn} if function_id == NOTIFY_FUNCTION else None
-            functions[function_id] = factory.create(
-                function_id, handler, grants_for(function_id, config.clusters), environment, extras.get(function_id)
+        # approval links and RDS events end waits: created first, the request function needs the URL
+        decision = self._function(APPROVAL_DECISION_FUNCTION, EVENT_HANDLERS, {**token_table, **signing})
+        # GET reads the item; POST deletes it (the lock), and puts it back if Step Functions was not reached
+        tokens.allow(decision, "Query", "DeleteItem", "PutItem")
+        tokens.allow_signing(decision)
+        allow_task_results(decision, failure=True)
+        # NONE: the links are opened from a mail or chat client, which cannot sign with IAM; each link carries
+        # an HMAC-SHA256 signature (approval signing key) over id, decision and expiry, checked before anything
+        # else, and only a POST decides (docs/approval.md). No cdk-nag AwsSolutions rule covers function URLs.
+        approval_url = decision.add_function_url(auth_type=lambda_.FunctionUrlAuthType.NONE)
+
+        wake = self._function(WAKE_FUNCTION, EVENT_HANDLERS, token_table)
+        tokens.allow(wake, "Query", "DeleteItem")
+        allow_task_results(wake, failure=False)
+
+        environments: dict[str, Mapping[str, str]] = {
+            NOTIFY_FUNCTION: {"TOPIC_ARN": topic.topic_arn, "CLUSTERS": ",".join(config.cluster_ids)},
+            REQUEST_APPROVAL_FUNCTION: {
+                **token_table,
+                **signing,
+                "APPROVAL_URL": approval_url.url,
+                "TOPIC_ARN": topic.topic_arn,
+            },
+            AWAIT_CHANGE_FUNCTION: token_table,
+        }
+        extras = {
+            PREFLIGHT_FUNCTION: database.for_preflight(),
+            POST_UPGRADE_FUNCTION: database.for_green_steps(),
+            CONSISTENCY_CHECK_FUNCTION: database.for_green_steps(),
+        }
+        steps = {
+            function_id: self._function(
+                function_id, STEP_HANDLERS, environments.get(function_id), extras.get(function_id)
             )
-        notifier = functions[NOTIFY_FUNCTION]
-        notifications.topic.grant_publish(notifier)
-        assert notifier.role is not None, "the factory always gives a function its own role"
-        Validations.of(notifier.role).acknowledge(
-            Acknowledgment(id="AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", reason=TOPIC_KEY_REASON)
-        )
+            for function_id in STEP_HANDLERS
+        }
+        for publisher in (steps[NOTIFY_FUNCTION], steps[REQUEST_APPROVAL_FUNCTION]):
+            topic.grant_publish(publisher)
+            Validations.of(_role(publisher)).acknowledge(
+                Acknowledgment(id="AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", reason=TOPIC_KEY_REASON)
+            )
+        # a retried request finds its own item (same links, same expiry) before it writes
+        tokens.allow(steps[REQUEST_APPROVAL_FUNCTION], "Query", "PutItem")
+        tokens.allow_signing(steps[REQUEST_APPROVAL_FUNCTION])
+        tokens.allow(steps[AWAIT_CHANGE_FUNCTION], "PutItem")
+        allow_task_results(steps[AWAIT_CHANGE_FUNCTION], failure=False)
 
-        workflow = UpgradeWorkflow(self, "Workflow", functions=functions)
+        workflow = UpgradeWorkflow(self, "Workflow", functions=steps)
+        machine = workflow.state_machine
+
+        EventRules(
+            self,
+            "Events",
+            state_machine_arn=machine.state_machine_arn,
+            cluster_ids=config.cluster_ids,
+            notifier=steps[NOTIFY_FUNCTION],
+            wake=wake,
+            dead_letter_queue=undelivered,
+        )
+        event_driven = [steps[NOTIFY_FUNCTION], wake]
+        if config.scheduled:
+            UpgradeSchedules(
+                self, "Schedules", entries=config.scheduled, state_machine=machine, dead_letter_queue=undelivered
+            )
+        if slack.webhook_secret_arn:
+            webhook = self._slack_webhook_function(slack.webhook_secret_arn)
+            notifications.subscribe(webhook)
+            event_driven.append(webhook)
+        for function in event_driven:
+            # what fails after Lambda's own retries of an asynchronous invocation is kept, not dropped
+            function.configure_async_invoke(on_failure=destinations.SqsDestination(undelivered), retry_attempts=2)
 
         CfnOutput(
             self,
             "StateMachineArn",
-            value=workflow.state_machine.state_machine_arn,
+            value=machine.state_machine_arn,
             description="Start an upgrade: aws stepfunctions start-execution --state-machine-arn <this> --input ...",
         )
-        CfnOutput(self, "TopicArn", value=notifications.topic.topic_arn, description="Upgrade notifications")
+        CfnOutput(self, "TopicArn", value=topic.topic_arn, description="Upgrade notifications")
+        CfnOutput(
+            self,
+            "DeadLetterQueueUrl",
+            value=undelivered.queue_url,
+            description="Notifications, wake-ups and scheduled starts that could not be delivered",
+        )
+
+    def _function(
+        self,
+        function_id: str,
+        handlers: Mapping[str, str],
+        environment: Mapping[str, str] | None = None,
+        extra: FunctionExtras | None = None,
+    ) -> lambda_.Function:
+        memory_mb, timeout = SIZES.get(function_id, (MEMORY_MB, TIMEOUT))
+        return self._factory.create(
+            function_id,
+            handlers[function_id],
+            grants_for(function_id, self._config.cluster_ids),
+            environment,
+            extra,
+            memory_mb=memory_mb,
+            timeout=timeout,
+        )
+
+    def _slack_webhook_function(self, secret_arn: str) -> lambda_.Function:
+        read_webhook = iam.PolicyStatement(
+            sid="ReadSlackWebhook", actions=["secretsmanager:GetSecretValue"], resources=[secret_arn]
+        )
+        reasons = {f"AwsSolutions-IAM5[Resource::{secret_arn}]": SECRET_SUFFIX_REASON} if "*" in secret_arn else {}
+        return self._function(
+            SLACK_WEBHOOK_FUNCTION,
+            EVENT_HANDLERS,
+            {"SLACK_WEBHOOK_SECRET_ARN": secret_arn},
+            FunctionExtras(statements=(read_webhook,), reasons=reasons),
+        )
+
+
+def _role(function: lambda_.Function) -> iam.IRole:
+    assert function.role is not None, "the factory always gives a function its own role"
+    return function.role

@@ -67,6 +67,7 @@ class CallbackDriver:
     region: str
     approval_states: set[str]  # states that wait for a person
     decision_function: str  # the function behind the approval links
+    rds_events: bool = True  # False: RDS events are lost (RDS sends them on a best effort basis)
     start: datetime = field(default_factory=lambda: datetime.now(UTC))
     reactions: list[Reaction] = field(default_factory=list)
     delivered: list[dict[str, Any]] = field(default_factory=list)
@@ -80,7 +81,7 @@ class CallbackDriver:
         for change in self.realism.due_changes(self.clock()):
             change.sent = True
             self.reactions.append(Reaction(change.event.source_id if change.event else "?", change.kind, change.due_at))
-            if change.event is not None:
+            if change.event is not None and self.rds_events:
                 self.publish(rds_event(change.event, self.start + timedelta(seconds=change.due_at), self.region))
 
     def acted(self) -> None:

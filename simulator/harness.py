@@ -28,6 +28,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 from unittest import mock
 
@@ -44,6 +45,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 )
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from simulator.faults import FaultInjector, FaultPlan, TaskErrorFault
 
@@ -55,6 +57,7 @@ PATCHED = (
     (wait_function.WaitFunction, "_wait_interval"),
     (retrier_decl, "time"),
     (StateTaskServiceCallback, "_wait_for_task_token_timeout"),
+    (ExecutionWorker, "_get_evaluation_environment"),
 )
 
 
@@ -283,6 +286,8 @@ class TokenWaits(Protocol):
 
     def acted(self) -> None: ...
 
+    def now(self) -> datetime: ...
+
 
 class _NoTokenWaits:
     """Without a driver, a task token is never sent: every such wait times out at once."""
@@ -295,6 +300,9 @@ class _NoTokenWaits:
 
     def acted(self) -> None:
         return None
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
 
 @contextmanager
@@ -321,7 +329,19 @@ def local_lambdas(
     def wait_for_token(self: Any, timeout_seconds: int, callback_endpoint: Any) -> Any:
         return waits.wait(str(self.name), int(timeout_seconds), callback_endpoint.get_outcome)
 
+    make_environment = ExecutionWorker._get_evaluation_environment
+
+    def start_time_as_text(self: Any) -> Any:
+        # AWS hands $$.Execution.StartTime over as ISO 8601 text; moto passes a datetime, which then
+        # breaks the JSON of any state that keeps it. The simulated clock gives the time.
+        env = make_environment(self)
+        now = getattr(waits, "now", None)  # token waits without a clock of their own: the wall clock
+        started = now() if now is not None else datetime.now(UTC)
+        env.states.context_object.context_object_data["Execution"]["StartTime"] = started.isoformat()
+        return env
+
     with (
+        mock.patch.object(ExecutionWorker, "_get_evaluation_environment", start_time_as_text),
         mock.patch.object(lambda_eval_utils, "_invoke_lambda_function", _invoker(functions, recorder, waits.acted)),
         mock.patch.object(lambda_eval_utils, "execute_lambda_function_integration", integration),
         mock.patch.object(wait_function.WaitFunction, "_wait_interval", record_wait),

@@ -98,7 +98,7 @@ def _set_tasks(bgd: Any, statuses: list[str]) -> None:
 
 def _progress(completed: int) -> list[str]:
     """Task statuses with ``completed`` tasks completed and the next one in progress."""
-    done = min(completed, len(TASKS))
+    done = max(0, min(completed, len(TASKS)))
     rest = len(TASKS) - done
     return ["COMPLETED"] * done + (["IN_PROGRESS"] + ["PENDING"] * (rest - 1) if rest else [])
 

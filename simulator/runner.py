@@ -166,6 +166,7 @@ def _driver(
             state for state, function in task_functions(workflow.definition).items() if function == request
         },
         decision_function=by_handler.get("approval.handler.decide", ""),
+        rds_events=scenario.rds_events,
     )
 
 
@@ -279,7 +280,11 @@ def _notifications(region: str) -> list[dict[str, str]]:
             # moto keeps (message_id, message, subject, attributes, group_id); a MessageStructure=json
             # message holds one text per protocol: people read the email one
             variants = message_variants(str(notification[1]))
-            sent.append({"subject": notification[2], "message": _email_text(str(notification[1]), variants)})
+            attributes = notification[3] or {}
+            # moto keeps message attributes as {"event": {"Type": ..., "Value": ...}}
+            event = (attributes.get("event") or {}).get("Value") if isinstance(attributes, dict) else None
+            text = _email_text(str(notification[1]), variants)
+            sent.append({"subject": notification[2], "message": text, "event": event})
     return sent
 
 
@@ -306,5 +311,5 @@ def _short(detail: dict[str, Any]) -> dict[str, Any]:
     result = detail.get("result")
     if isinstance(result, dict):
         keep = {k: result[k] for k in ("status", "ready", "in_sync", "event") if k in result}
-        return {"result": keep}
+        return {"result": keep, **({"seconds": detail["seconds"]} if "seconds" in detail else {})}
     return detail

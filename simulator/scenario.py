@@ -109,6 +109,9 @@ class Scenario(_Model):
         "sent through the stack's EventBridge rules when it completes",
     )
     approval: Approval = Approval()
+    rds_events: bool = Field(
+        default=True, description="false: RDS sends no events (they are best effort), only polling finds changes"
+    )
     endpoints: dict[str, str] = Field(
         default={},
         description="cluster id prefix -> host:port its endpoint answers on (e.g. the green cluster -> a real "

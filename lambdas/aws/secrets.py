@@ -20,3 +20,8 @@ class Secrets:
         if not isinstance(parsed, dict) or "username" not in parsed:
             raise ValueError(f"secret {secret_id} is not an RDS credentials secret (no username)")
         return parsed
+
+    def text(self, secret_id: str) -> str:
+        """A secret held as plain text (a signing key, say); never logged, never returned to a caller."""
+        with translated_errors():
+            return str(self._client.get_secret_value(SecretId=secret_id)["SecretString"])

@@ -93,3 +93,27 @@ class RestoreFailed(UpgradeError):
 
 class UpgradeAlreadyRunning(UpgradeError):
     """Another execution is already working on this cluster."""
+
+
+class ApprovalLinkMalformed(UpgradeError):
+    """An approval request lacks a field or carries one of the wrong shape (HTTP 400)."""
+
+
+class ApprovalLinkInvalid(UpgradeError):
+    """An approval link's signature does not match its id, decision and expiry (HTTP 403)."""
+
+
+class ApprovalGone(UpgradeError):
+    """The approval was already decided, has expired, or the workflow no longer waits for it (HTTP 410)."""
+
+
+class PostUpgradeVerificationFailed(UpgradeError):
+    """The upgraded cluster (green before switchover, or the cluster in place) does not run the target version."""
+
+
+class ConsistencyMismatch(UpgradeError):
+    """Green does not hold what blue holds (rows, tables, sequences, databases): the switchover must wait."""
+
+
+class DatabaseAccessFailed(UpgradeError):
+    """The input's database access cannot be used for this cluster (secret unreadable, Data API disabled)."""

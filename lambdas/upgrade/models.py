@@ -10,7 +10,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from upgrade.consistency_models import ConsistencyResult
 from upgrade.errors import InvalidUpgradeInput
+from upgrade.post_upgrade_models import DriftReport, PostUpgradeResult
 from upgrade.report import PreflightReport
 from upgrade.versions import Version, parse_version
 
@@ -64,7 +66,7 @@ class ConsistencyOptions(_Strict):
 
     enabled: bool = True
     largest_tables: int = Field(default=20, ge=1, le=500)
-    time_budget_seconds: int = Field(default=120, ge=10, le=600)
+    time_budget_seconds: int = Field(default=120, ge=10, le=540)  # the function has 600 s, connections included
 
 
 class UpgradeInput(_Strict):
@@ -246,15 +248,19 @@ class Plan(_Lenient):
     blue_green_deployment_id: str | None = Field(
         default=None, description="An existing deployment of ours found on a re-run."
     )
+    approval_required: bool = False
+    approval_timeout_seconds: int = 86_400
 
 
 class Poll(_Lenient):
-    """Bookkeeping of a wait loop; time is counted in waited seconds, not wall clock."""
+    """Bookkeeping of a wait loop: waited seconds are counted, or measured from ``started_at`` for
+    loops woken by events (their wakes come at any time, not after ``wait_seconds``)."""
 
     attempts: int = 0
     waited_seconds: int = 0
-    wait_seconds: int
+    wait_seconds: int  # the Wait state's seconds, or the callback's timeout: the polling fallback
     deadline_seconds: int
+    started_at: str | None = None  # ISO 8601, set for event-woken loops
 
 
 class CapacityChange(_Lenient):
@@ -312,6 +318,14 @@ class BlueGreenProgress(_Lenient):
     green_cluster_arn: str | None = None
     status_details: str | None = None
     poll: Poll
+
+
+class BlueGreenAbandoned(_Lenient):
+    """Before a switchover, the deployment and green were deleted; blue serves as before."""
+
+    deployment_id: str
+    green_cluster_id: str | None
+    blue_cluster_id: str
 
 
 class InPlaceProgress(_Lenient):
@@ -378,6 +392,15 @@ class ApprovalLinks(_Lenient):
     cli_reject: str
 
 
+class ApprovalDecision(_Lenient):
+    """What the approval gate hands the workflow (``$.approval``): the Choice after it reads ``decision``."""
+
+    # lenient: the CLI lets a person send any JSON, and the back-out steps must still parse the state
+    decision: str | None = None
+    decided_at: str | None = None  # ISO 8601, UTC; absent when decided with the CLI
+    source_ip: str | None = None
+
+
 class Notification(_Lenient):
     event: Literal[
         "succeeded",
@@ -387,10 +410,24 @@ class Notification(_Lenient):
         "restored",
         "preflight_report",
         "capacity_not_restored",
+        "approval_rejected",
+        "approval_timed_out",
+        # progress milestones
+        "started",
+        "preflight_passed",
+        "snapshot_ready",
+        "green_ready",
+        "awaiting_approval",
+        "switchover_done",
+        "post_upgrade_done",
+        # EventBridge: the safety net for executions that ended without their own message, and RDS events
+        "execution_ended",
+        "rds_event",
     ]
     subject: str
     message: str
     message_id: str | None = None
+    drift: DriftReport | None = None  # after a successful upgrade: what the infrastructure code must say now
 
 
 class WorkflowState(_Lenient):
@@ -405,6 +442,8 @@ class WorkflowState(_Lenient):
     snapshot: SnapshotProgress | None = None
     blue_green: BlueGreenProgress | None = None
     switchover: BlueGreenProgress | None = None
+    abandoned: BlueGreenAbandoned | None = None
+    approval: ApprovalDecision | None = None
     in_place: InPlaceProgress | None = None
     verification: Verification | None = None
     cleanup: CleanUp | None = None
@@ -415,6 +454,9 @@ class WorkflowState(_Lenient):
     failed_cluster_cleanup: CleanUp | None = None
     failure: dict[str, StepError] | None = None
     capacity_restore_error: StepError | None = None
+    post_upgrade: PostUpgradeResult | None = None
+    consistency: ConsistencyResult | None = None
+    drift: DriftReport | None = None
 
     @property
     def request(self) -> UpgradeInput:

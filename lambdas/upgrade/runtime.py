@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -56,6 +56,10 @@ class Clients:
     def rds_data(self) -> Any:
         return boto3.client("rds-data", config=_CLIENT_CONFIG)
 
+    @cached_property
+    def dynamodb(self) -> Any:
+        return boto3.client("dynamodb", config=_CLIENT_CONFIG)
+
 
 Step = Callable[[WorkflowState, Clients], BaseModel]
 _SUMMARY_KEYS = ("status", "ready", "in_sync", "blocked", "needed", "event", "engine_version")
@@ -78,6 +82,27 @@ def step_handler(name: str, step: Step) -> Handler:
         return output
 
     wrapped: Handler = handler  # Powertools' decorators are untyped
+    return wrapped
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def payload_handler(name: str, model: type[Model], call: Callable[[Model, Clients], BaseModel]) -> Handler:
+    """Like ``step_handler`` for payloads that are not the bare workflow state (callback tasks, events)."""
+
+    @logger.inject_lambda_context(clear_state=True, log_event=False)  # task tokens are credentials
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        logger.append_keys(step=name)
+        result = call(model.model_validate(event), Clients())
+        metrics.add_metric(name=f"{name}Succeeded", unit=MetricUnit.Count, value=1)
+        output = result.model_dump(mode="json")
+        logger.info("step done", extra={"outcome": output})
+        return output
+
+    wrapped: Handler = handler
     return wrapped
 
 

@@ -287,6 +287,8 @@ WILDCARD_EXCEPTIONS: dict[tuple[str, str, str, str], str] = {
     ("StartSwitchoverFunction", "RenameClusters", "cluster", "*"): "SWITCHOVER_RENAMES",
     ("StartSwitchoverFunction", "RenameInstances", "db", "*"): "SWITCHOVER_RENAMES",
     ("CleanUpFunction", "DeleteBlueGreenObject", "deployment", "*"): "DEPLOYMENT_IDS",
+    ("AbandonBlueGreenFunction", "DeleteBlueGreen", "deployment", "*"): "DEPLOYMENT_IDS",
+    ("AbandonBlueGreenFunction", "DeleteGreenInstances", "db", "*-green-*"): "GREEN_INSTANCES",
     ("CleanUpFunction", "DeleteOldInstances", "db", "*-old*"): "OLD_INSTANCES",
     ("SettleInstancesFunction", "RebootPendingMembers", "db", "*"): "REBOOT_MEMBERS",
     ("MoveAsideFunction", "RenameInstancesAside", "db", "*"): "RENAME_MEMBERS",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from moto import mock_aws
 from blue_green import handler as blue_green
 from capacity import handler as capacity
+from moto import mock_aws
 from preflight.handler import handler as preflight
 from snapshot import handler as snapshot
 from source_parameters import handler as source_parameters

@@ -1,8 +1,11 @@
 """One synthesis per test session, shared by every infra test (synth takes seconds).
 
-The app is synthesized with a two-cluster, one-email configuration so the tests can see
-that permissions follow the configuration (both clusters, nothing else) and that the
-subscriptions come from it; cdk.json's own context is checked separately.
+The app is synthesized with a configuration written here (not cdk.json's) that uses every
+feature: three clusters (one scheduled by cron in a time zone with a flexible window and
+options, one by at() and disabled, one bare id), emails in both the current and the earlier
+field, an AWS Chatbot Slack channel and a Slack webhook secret. So the tests can see that
+permissions follow the configuration (these clusters, nothing else), and that schedules,
+subscriptions and rules come from it; cdk.json's own context is checked separately.
 """
 
 from __future__ import annotations
@@ -20,9 +23,44 @@ import pytest
 
 from infra.app_factory import STACK_NAME, build_app
 
-CLUSTERS = ("prod-db", "orders-db")
-EMAILS = ("dba-team@example.com",)
-TEST_CONTEXT = {"aurora-upgrade": {"clusters": list(CLUSTERS), "notification_emails": list(EMAILS)}}
+CLUSTERS = ("prod-db", "orders-db", "reports-db")
+EMAILS = ("dba-team@example.com", "oncall@example.com")
+SLACK_WORKSPACE, SLACK_CHANNEL = "T0123ABCD45", "C0456EFGH78"
+WEBHOOK_SECRET = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:aurora-upgrade/slack-webhook-*"
+SCHEDULED: dict[str, Any] = {
+    "prod-db": {
+        "id": "prod-db",
+        "target_engine_version": "16.6",
+        "strategy": "blue_green",
+        "schedule": {
+            "expression": "cron(30 2 ? * SAT *)",
+            "timezone": "America/New_York",
+            "flexible_window_minutes": 45,
+        },
+        "options": {"deadlines": {"blue_green_ready_minutes": 900}, "delete_old_cluster": True},
+    },
+    "orders-db": {
+        "id": "orders-db",
+        "target_engine_version": "15.10",
+        "strategy": "in_place",
+        "schedule": {"expression": "at(2031-03-01T04:00:00)", "enabled": False},
+    },
+}
+TEST_CONTEXT = {
+    "aurora-upgrade": {
+        "clusters": [SCHEDULED["prod-db"], SCHEDULED["orders-db"], "reports-db"],
+        "notifications": {
+            "emails": [EMAILS[0]],
+            "slack": {
+                "chatbot": {"workspace_id": SLACK_WORKSPACE, "channel_id": SLACK_CHANNEL},
+                "webhook_secret_arn": WEBHOOK_SECRET,
+            },
+        },
+        "notification_emails": [EMAILS[1]],
+    }
+}
+# where the tests pretend the stack is deployed, to turn the template's intrinsics into values
+ACCOUNT, REGION = "123456789012", "eu-west-2"
 
 Json = dict[str, Any]
 
@@ -46,6 +84,39 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def deployed(value: Any, resources: dict[str, Any]) -> Any:
+    """A template value as it would be once deployed in ACCOUNT/REGION as STACK_NAME (lists and maps too).
+
+    Ref of the state machine -> its ARN (it has a known name); Ref of another resource -> its logical
+    id; GetAtt X.Y -> "<X.Y>"; pseudo parameters -> their values.
+    """
+    pseudo = {
+        "AWS::Partition": "aws",
+        "AWS::Region": REGION,
+        "AWS::AccountId": ACCOUNT,
+        "AWS::StackName": STACK_NAME,
+        "AWS::URLSuffix": "amazonaws.com",
+    }
+    if isinstance(value, list):
+        return [deployed(item, resources) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if "Ref" in value:
+        target = value["Ref"]
+        if target in pseudo:
+            return pseudo[target]
+        if resources.get(target, {}).get("Type") == "AWS::StepFunctions::StateMachine":
+            return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STACK_NAME}-upgrade"
+        return target
+    if "Fn::GetAtt" in value:
+        resource, attribute = value["Fn::GetAtt"]
+        return f"<{resource}.{attribute}>"
+    if "Fn::Join" in value:
+        delimiter, items = value["Fn::Join"]
+        return str(delimiter).join(str(deployed(item, resources)) for item in items)
+    return {key: deployed(item, resources) for key, item in value.items()}
+
+
 @dataclass
 class Synthesized:
     """The cloud assembly of the session's single synthesis, with helpers to read it.
@@ -60,9 +131,18 @@ class Synthesized:
     template: Json = field(default_factory=dict)
     clusters: tuple[str, ...] = CLUSTERS
     emails: tuple[str, ...] = EMAILS
+    scheduled: dict[str, Any] = field(default_factory=lambda: dict(SCHEDULED))
+    slack_workspace: str = SLACK_WORKSPACE
+    slack_channel: str = SLACK_CHANNEL
+    webhook_secret: str = WEBHOOK_SECRET
+    account: str = ACCOUNT
+    region: str = REGION
 
     flatten = staticmethod(flatten)
     as_list = staticmethod(as_list)
+
+    def deployed(self, value: Any) -> Any:
+        return deployed(value, self.resources)
 
     @property
     def template_path(self) -> Path:

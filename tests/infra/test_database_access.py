@@ -1,8 +1,12 @@
-"""The preflight function reaches databases only as configured: named secrets, the configured clusters, a VPC."""
+"""The database steps reach databases only as configured: named secrets, the configured clusters, a VPC.
+
+Three steps run SQL: preflight, post-upgrade and the consistency check; no other function may.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -10,6 +14,7 @@ from infra.app_factory import STACK_NAME, build_app
 from infra.config import ConfigError
 
 SECRET = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:prod-db-preflight-*"
+DATABASE_STEPS = ("PreflightFunction", "PostUpgradeFunction", "ConsistencyCheckFunction")
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +25,8 @@ def template(tmp_path_factory):
             "clusters": ["prod-db"],
             "database_access": {
                 "secret_arns": [SECRET],
-                "subnet_ids": ["subnet-0abc", "subnet-0def"],
-                "security_group_ids": ["sg-0123"],
+                "subnet_ids": ["subnet-0abc1234", "subnet-0def5678"],
+                "security_group_ids": ["sg-0123456789abcdef0"],
             },
         }
     }
@@ -38,6 +43,16 @@ def _function(template, prefix):
     return logical_id, resource
 
 
+def _text(value):
+    """An ARN built with Fn::Join, as text (pseudo parameters left as <AWS::...>)."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return f"<{value['Ref']}>"
+    delimiter, parts = value["Fn::Join"]
+    return delimiter.join(_text(part) for part in parts)
+
+
 def _statements(template, role_prefix):
     return [
         statement
@@ -47,25 +62,39 @@ def _statements(template, role_prefix):
     ]
 
 
-def test_only_preflight_runs_in_the_vpc(template):
-    _, preflight = _function(template, "PreflightFunction")
-    assert preflight["Properties"]["VpcConfig"] == {
-        "SubnetIds": ["subnet-0abc", "subnet-0def"],
-        "SecurityGroupIds": ["sg-0123"],
-    }
-    _, check = _function(template, "CheckSnapshotFunction")
-    assert "VpcConfig" not in check["Properties"]
+def test_only_the_database_steps_run_in_the_vpc(template):
+    for step in DATABASE_STEPS:
+        _, function = _function(template, step)
+        assert function["Properties"]["VpcConfig"] == {
+            "SubnetIds": ["subnet-0abc1234", "subnet-0def5678"],
+            "SecurityGroupIds": ["sg-0123456789abcdef0"],
+        }, step
+    in_vpc = {key for key, resource in template["Resources"].items() if "VpcConfig" in resource.get("Properties", {})}
+    assert {re.sub(r"[0-9A-F]{8}$", "", key) for key in in_vpc} == set(DATABASE_STEPS)
 
 
-def test_only_the_configured_secrets_are_readable_and_only_by_preflight(template):
-    reads = [
-        s
-        for s in _statements(template, "PreflightFunctionRole")
-        if "secretsmanager:GetSecretValue" in json.dumps(s["Action"])
-    ]
-    assert [s["Resource"] for s in reads] == [SECRET]
+def test_only_the_configured_secrets_are_readable_and_only_by_the_database_steps(template):
+    for step in DATABASE_STEPS:
+        reads = [
+            s
+            for s in _statements(template, f"{step}Role")
+            if "secretsmanager:GetSecretValue" in json.dumps(s["Action"])
+        ]
+        assert [s["Resource"] for s in reads] == [SECRET], step
     others = [s for key in ("CleanUpFunctionRole", "NotifyFunctionRole") for s in _statements(template, key)]
     assert not any("secretsmanager" in json.dumps(s["Action"]) for s in others)
+
+
+def test_the_green_steps_may_run_statements_on_green_only_under_the_configured_ids(template):
+    for step, green in (
+        ("PreflightFunction", False),
+        ("PostUpgradeFunction", True),
+        ("ConsistencyCheckFunction", True),
+    ):
+        [data_api] = [s for s in _statements(template, f"{step}Role") if s["Action"] == "rds-data:ExecuteStatement"]
+        resources = data_api["Resource"] if isinstance(data_api["Resource"], list) else [data_api["Resource"]]
+        names = sorted(_text(resource).rsplit(":cluster:", 1)[1] for resource in resources)
+        assert names == (["prod-db", "prod-db-green-*"] if green else ["prod-db"]), step
 
 
 def test_without_database_access_config_no_secret_is_readable(tmp_path):

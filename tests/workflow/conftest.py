@@ -34,3 +34,20 @@ def simulate(cdk_out: Path) -> Callable[..., dict[str, Any]]:
         return run_scenario(scenario, cdk_out)
 
     return run
+
+
+PROGRESS = {
+    "started",
+    "preflight_passed",
+    "snapshot_ready",
+    "green_ready",
+    "awaiting_approval",
+    "switchover_done",
+    "post_upgrade_done",
+    "rds_event",
+}
+
+
+def outcome_notifications(outcome: dict[str, Any]) -> list[dict[str, Any]]:
+    """The messages that tell how a run ended (not its progress milestones or forwarded RDS events)."""
+    return [n for n in outcome["notifications"] if n.get("event") not in PROGRESS]

@@ -6,7 +6,7 @@ import pytest
 
 from simulator.expectations import unmet
 from simulator.scenario import Scenario
-from tests.workflow.conftest import SCENARIOS
+from tests.workflow.conftest import SCENARIOS, outcome_notifications
 
 
 def test_seed_upgrade_succeeds_and_restores_everything(simulate):
@@ -28,7 +28,18 @@ def test_seed_upgrade_succeeds_and_restores_everything(simulate):
     assert outcome["clusters"] == ["prod-db", "prod-db-old1"]
     assert [s["status"] for s in outcome["snapshots"]] == ["available"]
     assert outcome["blue_green_deployments"] == [], "the deployment object is deleted after the switchover"
-    assert [n["subject"] for n in outcome["notifications"]] == ["[aurora-upgrade] prod-db upgraded 13.20 -> 14.18"]
+    assert [n["subject"] for n in outcome_notifications(outcome)] == [
+        "[aurora-upgrade] prod-db upgraded 13.20 -> 14.18"
+    ]
+    milestones = [n["event"] for n in outcome["notifications"] if n["event"] not in ("succeeded", "rds_event")]
+    assert milestones == [
+        "started",
+        "preflight_passed",
+        "snapshot_ready",
+        "green_ready",
+        "awaiting_approval",
+        "switchover_done",
+    ], "people follow the run milestone by milestone"
     # the writer reboot for logical replication happened before the deployment was created
     states = outcome["states"]
     assert (
@@ -41,11 +52,11 @@ def test_target_that_is_not_upgradable_changes_nothing(simulate):
     outcome = simulate("target-not-upgradable")
     assert outcome["status"] == "FAILED"
     assert outcome["error"]["error"] == "UpgradeTargetInvalid"
-    assert outcome["states"][:3] == ["Initialize", "Preflight", "NotifyFailure"]
+    assert outcome["states"][:4] == ["Initialize", "NotifyStarted", "Preflight", "NotifyFailure"]
     assert outcome["snapshots"] == [] and outcome["clusters"] == ["prod-db"]
     assert outcome["cluster"]["db_cluster_parameter_group"] == "default.aurora-postgresql13"
     assert outcome["cluster"]["min_capacity"] == 0.5
-    assert "valid major targets: 14.17, 14.18" in outcome["notifications"][0]["message"]
+    assert "valid major targets: 14.17, 14.18" in outcome_notifications(outcome)[0]["message"]
 
 
 def test_invalid_configuration_is_notified_without_switchover(simulate):
@@ -54,7 +65,7 @@ def test_invalid_configuration_is_notified_without_switchover(simulate):
     assert "Switchover" not in outcome["states"]
     assert outcome["states"][-3:] == ["NotifyFailure", "RestoreCapacityAfterFailure", "UpgradeFailed"]
     assert outcome["cluster"]["engine_version"] == "13.20" and outcome["cluster"]["min_capacity"] == 0.5
-    message = outcome["notifications"][0]["message"]
+    message = outcome_notifications(outcome)[0]["message"]
     assert "FAILED at step: CheckGreen" in message and "INVALID_CONFIGURATION" in message
 
 
@@ -74,7 +85,7 @@ def test_switchover_failure_leaves_blue_serving_the_old_version(simulate):
     assert outcome["cluster"]["engine_version"] == "13.20"
     assert "prod-db-old1" not in outcome["clusters"]
     assert outcome["cluster"]["min_capacity"] == 0.5
-    assert "blue keeps serving" in outcome["notifications"][0]["message"]
+    assert "blue keeps serving" in outcome_notifications(outcome)[0]["message"]
 
 
 def test_rerun_after_success_changes_nothing(simulate):
@@ -83,6 +94,7 @@ def test_rerun_after_success_changes_nothing(simulate):
     assert outcome["status"] == "SUCCEEDED"
     assert outcome["states"] == [
         "Initialize",
+        "NotifyStarted",
         "Preflight",
         "AlreadyAtTarget",
         "NotifyAlreadyUpgraded",
@@ -105,7 +117,7 @@ def test_deadline_ends_the_green_wait(simulate):
     )
     assert outcome["status"] == "FAILED"
     assert outcome["error"]["error"] == "PollDeadlineExceeded"
-    green_waits = outcome["waits_seconds"][-outcome["states"].count("WaitForGreen") :]
+    green_waits = [e["seconds"] for e in outcome["timeline"] if e["kind"] == "callback" and "AwaitGreen" in e["name"]]
     assert sum(green_waits) == 15 * 60, "the waits stop exactly at the deadline"
 
 

@@ -20,7 +20,7 @@ import pytest
 import simulator.runner as runner
 from simulator.scenario import Scenario
 from tests.postgres_server import free_port
-from tests.workflow.conftest import SCENARIOS
+from tests.workflow.conftest import SCENARIOS, outcome_notifications
 
 REGION = "eu-west-2"
 SECRET_NAME = "prod-db-preflight"
@@ -106,7 +106,11 @@ def test_no_password_or_input_token_in_any_log_notification_or_history(
             **Scenario.load(SCENARIOS / "seed-blue-green.json").model_dump(),
             "secrets": {SECRET_NAME: secret},
             "before": [_upgrade_input(notify_webhook=webhook), unreachable],
-            "input": _upgrade_input(),
+            # green answers on the same server (PostgreSQL 15, hence target 15.13): the post-upgrade step and
+            # the consistency check connect too
+            # (extension updates off: other tests keep old extension versions on this shared server)
+            "input": _upgrade_input(target_engine_version="15.13", post_upgrade={"update_extensions": False}),
+            "endpoints": {"prod-db-green-": f"{pg_server.host}:{pg_server.port}"},
         }
     )
 
@@ -116,10 +120,11 @@ def test_no_password_or_input_token_in_any_log_notification_or_history(
     # the three executions did what they were meant to, so the secret really was used
     assert [run["status"] for run in outcome["earlier_runs"]] == ["FAILED", "SUCCEEDED"]
     assert outcome["status"] == "SUCCEEDED", outcome["error"]
-    messages = [n["message"] for n in outcome["notifications"]]
+    messages = [n["message"] for n in outcome_notifications(outcome)]
     assert "notify_webhook: Extra inputs are not permitted" in messages[0]
     assert "[FAIL] DB-connectivity" in messages[1] and "could not connect" in messages[1]
     assert "BG-materialized-views" in messages[2], "the in-database checks did not run against the server"
+    assert "consistency check PASSED" in messages[2], "green was reached with the secret too"
     assert len(histories) == 3
 
     assert logging.getLogger(POWERTOOLS_LOGGER).getEffectiveLevel() == logging.DEBUG

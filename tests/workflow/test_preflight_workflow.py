@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.workflow.conftest import outcome_notifications
+
 SECRET_NAME = "prod-db-preflight"
 
 
@@ -29,7 +31,7 @@ def test_a_blocker_in_a_real_database_stops_the_upgrade_before_any_change(simula
     assert outcome["snapshots"] == [] and outcome["clusters"] == ["prod-db"]
     assert outcome["cluster"]["min_capacity"] == 0.5
     assert outcome["cluster"]["db_cluster_parameter_group"] == "default.aurora-postgresql13"
-    message = outcome["notifications"][0]["message"]
+    message = outcome_notifications(outcome)[0]["message"]
     assert "[FAIL] P4-reg-types" in message
     assert "wf_orders.public.jobs" in message, "the evidence names the database, schema and table"
 
@@ -43,6 +45,6 @@ def test_report_only_runs_the_database_checks_and_changes_nothing(simulate, pg_s
     assert outcome["status"] == "SUCCEEDED"
     assert outcome["states"][-1] == "PreflightReported"
     assert outcome["snapshots"] == [] and outcome["cluster"]["engine_version"] == "13.20"
-    message = outcome["notifications"][0]["message"]
-    assert "preflight for 14.18" in outcome["notifications"][0]["subject"]
+    message = outcome_notifications(outcome)[0]["message"]
+    assert "preflight for 14.18" in outcome_notifications(outcome)[0]["subject"]
     assert "P4-reg-types" in message and "Report only: nothing was changed." in message
