@@ -30,7 +30,7 @@ import upgrade.clock
 from aws.stepfunctions import StepFunctions
 from simulator.harness import LambdaFunction, local_lambdas
 from simulator.rds_realism import realistic_rds
-from tests.functional.world import FakeContext, call, initial_state, make_cluster
+from tests.functional.world import FakeContext, call, create_token_table, initial_state, make_cluster
 from upgrade import notify
 from upgrade.approval_links import nonce_for, signature, signing_key
 from upgrade.errors import AwsThrottled
@@ -149,15 +149,7 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
         make_cluster(rds)
         state = initial_state()
         state["plan"] = call(preflight, state)
-        boto3.client("dynamodb", region_name=REGION).create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_token_table(TABLE, REGION)
         secret = boto3.client("secretsmanager", region_name=REGION).create_secret(
             Name="approval-signing-key", SecretString=SIGNING_SECRET
         )

@@ -15,7 +15,7 @@ from waits import handler as waits_handler
 
 from aws.dynamodb import TokenTable
 from aws.stepfunctions import StepFunctions
-from tests.functional.world import call, initial_state, make_cluster, twice, until, world_snapshot
+from tests.functional.world import call, create_token_table, initial_state, make_cluster, twice, until, world_snapshot
 from upgrade import waits
 
 TABLE = "tokens"
@@ -23,16 +23,7 @@ TABLE = "tokens"
 
 @pytest.fixture
 def token_table(world, monkeypatch):
-    client = boto3.client("dynamodb", region_name="us-east-1")
-    client.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    client = create_token_table(TABLE)
     monkeypatch.setenv("TOKEN_TABLE", TABLE)
     return TokenTable(client, TABLE)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
 
 from simulator.scenario import ClusterSpec, create_cluster
@@ -98,3 +99,18 @@ def twice(snapshot: Any, handler: Any, state: dict[str, Any]) -> dict[str, Any]:
     second = call(handler, state)
     assert snapshot() == after_first, f"{handler} changed the world on its second run"
     return second if second else first
+
+
+def create_token_table(name: str, region: str = "us-east-1") -> Any:
+    """The workflow's task-token table as the stack defines it (pk/sk strings, on demand); returns the client."""
+    client = boto3.client("dynamodb", region_name=region)
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return client

@@ -12,6 +12,7 @@ import pytest
 from infra.app_factory import build_app
 from simulator.runner import run_scenario
 from simulator.scenario import Scenario
+from upgrade.messages_milestone import MILESTONES
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "simulator" / "scenarios"
 
@@ -36,16 +37,7 @@ def simulate(cdk_out: Path) -> Callable[..., dict[str, Any]]:
     return run
 
 
-PROGRESS = {
-    "started",
-    "preflight_passed",
-    "snapshot_ready",
-    "green_ready",
-    "awaiting_approval",
-    "switchover_done",
-    "post_upgrade_done",
-    "rds_event",
-}
+PROGRESS = {*MILESTONES, "rds_event"}  # progress messages and forwarded RDS events
 
 
 def outcome_notifications(outcome: dict[str, Any]) -> list[dict[str, Any]]:
