@@ -173,9 +173,17 @@ def task_fault_injector(plan: FaultPlan, definition: dict[str, Any]) -> FaultInj
 
 
 def run_function(
-    functions: dict[str, LambdaFunction], recorder: Recorder, name: str, payload: dict[str, Any], region: str
+    functions: dict[str, LambdaFunction],
+    recorder: Recorder,
+    name: str,
+    payload: dict[str, Any],
+    region: str,
+    via: str = "task",
 ) -> Any:
-    """Run one function's real handler in-process, counted and timed like an invocation; errors propagate."""
+    """Run one function's real handler in-process, counted and timed like an invocation; errors propagate.
+
+    ``via`` says who invoked it: a Task state of the workflow ("task"), or an EventBridge rule or a person ("event").
+    """
     function = functions[name]
     recorder.invocations.append(name)
     started = time.perf_counter()
@@ -188,7 +196,8 @@ def run_function(
         )
         raise
     seconds = round(time.perf_counter() - started, 4)
-    recorder.events.append(Event(recorder.clock_seconds, "invoke", name, {"result": result, "seconds": seconds}))
+    detail = {"result": result, "seconds": seconds, "via": via}
+    recorder.events.append(Event(recorder.clock_seconds, "invoke", name, detail))
     return result
 
 

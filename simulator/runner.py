@@ -149,7 +149,7 @@ def _driver(
 
     def call(name: str, payload: dict[str, Any]) -> Any:
         try:
-            return run_function(functions, recorder, name, payload, scenario.region)
+            return run_function(functions, recorder, name, payload, scenario.region, via="event")
         except Exception as error:  # an event target's failure is logged by AWS, not seen by the workflow
             return {"error": type(error).__name__, "message": str(error)}
 
@@ -311,5 +311,5 @@ def _short(detail: dict[str, Any]) -> dict[str, Any]:
     result = detail.get("result")
     if isinstance(result, dict):
         keep = {k: result[k] for k in ("status", "ready", "in_sync", "event") if k in result}
-        return {"result": keep, **({"seconds": detail["seconds"]} if "seconds" in detail else {})}
+        return {"result": keep, **{key: detail[key] for key in ("seconds", "via") if key in detail}}
     return detail

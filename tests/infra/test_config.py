@@ -338,7 +338,7 @@ def test_cdk_json_carries_a_valid_config_that_shows_the_features() -> None:
     cdk_json = json.loads((REPO_ROOT / "cdk.json").read_text())
     assert cdk_json["app"] == "python3 app.py"
     config = parse_config(cdk_json["context"]["aurora-upgrade"])
-    assert config.cluster_ids == ("prod-db",)
+    assert config.cluster_ids == ("prod-db", "dev-db")  # the demo and the in-place scenarios upgrade these
     [scheduled] = config.scheduled
     assert scheduled.schedule is not None and scheduled.schedule.enabled is False  # harmless until enabled
     assert config.emails

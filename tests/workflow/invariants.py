@@ -23,6 +23,7 @@ POLL_DEADLINES = {
     "in_place": "upgrade_minutes",
     "aside": "rename_minutes",
     "restore": "restore_minutes",
+    "rollback": "upgrade_minutes",  # waiting for a failed in-place upgrade to settle before deciding
 }
 # States whose handler changes the engine (or starts the change) of the serving cluster.
 ENGINE_CHANGES = ("Switchover", "StartInPlaceUpgrade")
