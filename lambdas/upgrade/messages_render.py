@@ -92,7 +92,8 @@ def email_text(message: Message) -> str:
             "",
             f"Approve: {links.approve_url}",
             f"Reject: {links.reject_url}",
-            f"Each link works once and expires at {links.expires_at}. Or from a shell with AWS credentials:",
+            f"The first decision counts (the other link then stops working); the links expire at {links.expires_at}. "
+            "Or from a shell with AWS credentials:",
             f"  {links.cli_approve}",
             f"  {links.cli_reject}",
         ]
@@ -179,7 +180,8 @@ def _approval_blocks(message: Message) -> list[dict[str, Any]]:
         blocks.append(_section("A link is too long for a Slack button: use the email or the command line."))
     blocks += [
         _section(
-            f"Each link works once and expires at {mrkdwn_escape(links.expires_at)}. "
+            "The first decision counts (the other link then stops working); "
+            f"the links expire at {mrkdwn_escape(links.expires_at)}. "
             f"Or with the AWS CLI, approve:\n{_code(links.cli_approve)}"
         ),
         _section(f"or reject:\n{_code(links.cli_reject)}"),
@@ -214,7 +216,7 @@ def chatbot_notification(message: Message) -> dict[str, Any]:
             "",
             f"*Approve:* {links.approve_url}",
             f"*Reject:* {links.reject_url}",
-            f"Each link works once and expires at {links.expires_at}.",
+            f"The first decision counts (the other link then stops working); the links expire at {links.expires_at}.",
         ]
     lines += ["", *message.body]
     next_steps = [
