@@ -139,6 +139,10 @@ ENGINE_CATALOGUE = (
     "DescribeDBEngineVersions reads AWS's aurora-postgresql engine-version catalogue (valid upgrade targets, "
     "parameter group families); no resource of this account is read or changed."
 )
+ORDERABLE_CLASSES = (
+    "DescribeOrderableDBInstanceOptions reads AWS's catalogue of instance classes offered per engine version and "
+    "has no resource-level permissions (Service Authorization Reference: no resource type); read-only."
+)
 ENGINE_DEFAULTS = (
     "DescribeEngineDefaultClusterParameters/DescribeEngineDefaultParameters read AWS's defaults of a parameter "
     "group family, not a resource of this account; read-only."
@@ -223,7 +227,18 @@ ASIDE_INSTANCES = (
 
 def _preflight(scope: ClusterScope) -> tuple[Grant, ...]:
     return (
-        Grant("DescribeClusters", ("DescribeDBClusters", "ListTagsForResource"), scope.clusters),
+        Grant(
+            "DescribeClusters",
+            ("DescribeDBClusters", "ListTagsForResource", "DescribePendingMaintenanceActions"),
+            scope.clusters,
+        ),
+        Grant(
+            "ReadCurrentClusterGroup",
+            ("DescribeDBClusterParameters",),
+            (_all("cluster-pg"),),
+            SOURCE_CLUSTER_GROUP_READ,
+        ),
+        Grant("OrderableClasses", ("DescribeOrderableDBInstanceOptions",), (EVERY_RESOURCE,), ORDERABLE_CLASSES),
         Grant("DescribeMembers", ("DescribeDBInstances", "ListTagsForResource"), (_all("db"),), INSTANCES_READ),
         Grant("ReadEngineCatalogue", ("DescribeDBEngineVersions",), (EVERY_RESOURCE,), ENGINE_CATALOGUE),
         Grant("FindBlueGreen", ("DescribeBlueGreenDeployments",), (_all("deployment"),), DEPLOYMENT_IDS),
@@ -445,7 +460,11 @@ def _settle_instances(_: ClusterScope) -> tuple[Grant, ...]:
 
 
 def _assess_rollback(scope: ClusterScope) -> tuple[Grant, ...]:
-    return (Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),)
+    return (
+        Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),
+        # the members' versions and statuses say whether the failed upgrade left anything to roll back
+        Grant("DescribeMembers", ("DescribeDBInstances",), (_all("db"),), INSTANCES_READ),
+    )
 
 
 def _move_aside(scope: ClusterScope) -> tuple[Grant, ...]:

@@ -95,6 +95,8 @@ class AuroraUpgradeStack(Stack):
             **kwargs,
         )
         self._config = config
+        # the clusters every role is scoped to, read by the simulator (simulator/configuration.py)
+        self.template_options.metadata = {"AuroraUpgrade": {"clusters": list(config.cluster_ids)}}
         self._factory = StepFunctionFactory(self)
         slack = config.notifications.slack
         notifications = Notifications(self, "Notifications", emails=config.emails, chatbot_channel=slack.chatbot)

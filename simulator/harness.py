@@ -26,12 +26,13 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 from unittest import mock
 
+from botocore.exceptions import ClientError
 from moto.stepfunctions.parser.api import HistoryEventType, LambdaFunctionFailedEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
@@ -107,6 +108,8 @@ class Recorder:
 class LambdaFunction:
     handler: Handler
     environment: dict[str, str]
+    # the function's execution role: its AWS calls are authorized as that role (simulator.iam)
+    acting_as: Callable[[], AbstractContextManager[None]] = nullcontext
 
 
 class _Context:
@@ -188,7 +191,7 @@ def run_function(
     recorder.invocations.append(name)
     started = time.perf_counter()
     try:
-        with environment(function.environment):
+        with environment(function.environment), function.acting_as():
             result = function.handler(payload, _Context(name, region))
     except Exception as error:
         recorder.events.append(
@@ -226,7 +229,7 @@ def _invoker(
     return invoke
 
 
-_LAMBDA_STATUS_CODES = {"TooManyRequestsException": 429, "ResourceNotReadyException": 502}
+_LAMBDA_STATUS_CODES = {"TooManyRequestsException": 429, "ResourceNotReadyException": 502, "AWSLambdaException": 403}
 
 
 def _task_failure(env: Any, fault: TaskErrorFault, function: str) -> Exception:
@@ -251,13 +254,33 @@ def _task_failure(env: Any, fault: TaskErrorFault, function: str) -> Exception:
 
 
 def _faulty_integration(
-    original: Callable[..., None], faults: FaultInjector, recorder: Recorder
+    original: Callable[..., None], faults: FaultInjector, recorder: Recorder, may_invoke: Callable[[str], None]
 ) -> Callable[..., None]:
-    """Wrap the interpreter's Lambda integration: a state's task fault fires before the invoke."""
+    """Wrap the interpreter's Lambda integration: a state's task fault fires before the invoke.
+
+    The state machine's role must allow ``lambda:InvokeFunction`` on the function; when it does not, the
+    task fails as AWS fails it: a Lambda service error ``Lambda.AWSLambdaException`` whose cause is the
+    AccessDeniedException (Step Functions Developer Guide, "Handling errors": Lambda service exceptions).
+    """
 
     def integration(env: Any, parameters: dict[str, Any], region: str, state_credentials: Any) -> None:
         state = str(env.next_state_name)
         function = function_name(str(parameters["FunctionName"]))
+        try:
+            may_invoke(str(parameters["FunctionName"]))
+        except ClientError as denied:
+            refused = TaskErrorFault(
+                kind="task_error", state=state, error="Lambda.AWSLambdaException", message=str(denied)
+            )
+            recorder.events.append(
+                Event(
+                    recorder.clock_seconds,
+                    "error",
+                    function,
+                    {"error": refused.error, "message": refused.message, "state": state},
+                )
+            )
+            raise _task_failure(env, refused, function) from denied
         fault = faults.task_fault(state, function)
         if fault is None:
             original(env=env, parameters=parameters, region=region, state_credentials=state_credentials)
@@ -320,16 +343,20 @@ def local_lambdas(
     task_faults: FaultInjector | None = None,
     recorder: Recorder | None = None,
     token_waits: TokenWaits | None = None,
+    may_invoke: Callable[[str], None] = lambda function_arn: None,
 ) -> Iterator[Recorder]:
     """Route every Lambda task of the executed ASL to in-process handlers.
 
     ``task_faults`` hands out the plan's ``task_error`` faults (its ``log`` records each injection).
     ``token_waits`` answers ``waitForTaskToken`` tasks and hears of every move of the clock.
+    ``may_invoke`` raises when the state machine's role may not invoke a function (simulator.iam).
     """
     recorder = recorder if recorder is not None else Recorder()
     waits: TokenWaits = token_waits if token_waits is not None else _NoTokenWaits()
     faults = task_faults if task_faults is not None else FaultInjector()
-    integration = _faulty_integration(lambda_eval_utils.execute_lambda_function_integration, faults, recorder)
+    integration = _faulty_integration(
+        lambda_eval_utils.execute_lambda_function_integration, faults, recorder, may_invoke
+    )
 
     def record_wait(self: Any, env: Any, wait_seconds: int) -> None:
         recorder.wait(wait_seconds)

@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -18,6 +19,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
 from simulator.callbacks import CallbackDriver, load_rules, message_variants
+from simulator.configuration import clusters_named, configured_clusters, variant_for
 from simulator.endpoints import mapped_endpoints
 from simulator.faults import FaultPlan
 from simulator.harness import (
@@ -29,6 +31,7 @@ from simulator.harness import (
     task_fault_injector,
     task_functions,
 )
+from simulator.iam import Authorizer, authorizer_for
 from simulator.rds_realism import realistic_rds
 from simulator.scenario import Scenario, seed
 from simulator.stack_resources import STATE_MACHINE_NAME, StackResources
@@ -75,12 +78,20 @@ def ensure_synthesized(cdk_out: Path = DEFAULT_CDK_OUT, force: bool = False) -> 
     return cdk_out
 
 
+def deployment_for(scenario: Scenario, cdk_out: Path) -> Path:
+    """The synthesis whose roles are scoped to the scenario's clusters (simulator.configuration)."""
+    if not scenario.configured:
+        return cdk_out
+    missing = clusters_named([*scenario.before, scenario.input]) - configured_clusters(cdk_out)
+    return variant_for(cdk_out, missing, _stale) if missing else cdk_out
+
+
 # moto's interpreter logs every caught error at ERROR level; the report tells the story instead
 logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
 
 
 def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level: str | None = None) -> dict[str, Any]:
-    workflow = load_workflow(ensure_synthesized(cdk_out), scenario.region)
+    workflow = load_workflow(deployment_for(scenario, ensure_synthesized(cdk_out)), scenario.region)
     boto3.DEFAULT_SESSION = None  # its region is fixed at creation; each scenario brings its own
     env_values = {**_QUIET_ENVIRONMENT, "AWS_DEFAULT_REGION": scenario.region, "AWS_REGION": scenario.region}
     if log_level:
@@ -99,14 +110,17 @@ def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level:
         seed(scenario)
         stack = StackResources(workflow.resources, scenario.region)
         stack.create()
-        functions = _functions(workflow, stack)
+        authorizer = authorizer_for(workflow.resources, stack.resolve, scenario.region)
+        functions = _functions(workflow, stack, authorizer)
         driver = _driver(workflow, scenario, stack, functions, recorder, realism)
         with (
-            local_lambdas(functions, task_faults, recorder, driver),
+            authorizer.enforced(),
+            local_lambdas(functions, task_faults, recorder, driver, authorizer.state_machine_may_invoke),
             mock.patch.object(sys.modules["upgrade.clock"], "now", driver.now),
         ):
             outcome = _run_all(scenario, workflow, recorder, driver)
         outcome["faults_injected"] = [asdict(fault) for fault in [*realism.fault_log, *task_faults.log]]
+        outcome["authorizations"] = authorizer.used()
         return outcome
 
 
@@ -129,9 +143,15 @@ def _run_all(
     return outcome
 
 
-def _functions(workflow: SynthesizedWorkflow, stack: StackResources) -> dict[str, LambdaFunction]:
+def _functions(
+    workflow: SynthesizedWorkflow, stack: StackResources, authorizer: Authorizer
+) -> dict[str, LambdaFunction]:
     return {
-        logical_id: LambdaFunction(handler=load_handler(spec), environment=stack.environment(spec.environment))
+        logical_id: LambdaFunction(
+            handler=load_handler(spec),
+            environment=stack.environment(spec.environment),
+            acting_as=partial(authorizer.acting_as, logical_id),
+        )
         for logical_id, spec in workflow.functions.items()
     }
 

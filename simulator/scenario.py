@@ -95,6 +95,10 @@ class Scenario(_Model):
     faults: list[dict[str, Any]] = []
     polls: int = Field(default=3, ge=0, le=50, description="describe calls before a change completes")
     repeat: int = Field(default=1, ge=1, le=5, description="run the same input this many times in a row")
+    configured: bool = Field(
+        default=True,
+        description="the input's cluster is in the deployed configuration (false: the roles are not scoped to it)",
+    )
     secrets: dict[str, dict[str, Any]] = Field(
         default={},
         description="Secrets Manager secrets by name (RDS credentials: username, password, host, port) for the "

@@ -12,9 +12,10 @@ from typing import Any
 
 import boto3
 
-from simulator.template import ACCOUNT, topic_arn
+from simulator.template import ACCOUNT, STACK_NAME, topic_arn
 
-STATE_MACHINE_NAME = "AuroraUpgrade"
+# infra/workflow.py names the state machine after its stack
+STATE_MACHINE_NAME = f"{STACK_NAME}-upgrade"
 
 
 def state_machine_arn(region: str) -> str:
@@ -70,7 +71,13 @@ class StackResources:
         return {key: self.resolve(item) for key, item in value.items()}
 
     def _ref(self, name: str) -> str:
-        pseudo = {"AWS::Partition": "aws", "AWS::Region": self._region, "AWS::AccountId": ACCOUNT}
+        pseudo = {
+            "AWS::Partition": "aws",
+            "AWS::Region": self._region,
+            "AWS::AccountId": ACCOUNT,
+            "AWS::StackName": STACK_NAME,
+            "AWS::URLSuffix": "amazonaws.com",
+        }
         if name in pseudo:
             return pseudo[name]
         if name in self.physical:

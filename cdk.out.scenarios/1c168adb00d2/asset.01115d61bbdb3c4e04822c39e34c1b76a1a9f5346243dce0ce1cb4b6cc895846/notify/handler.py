@@ -1,0 +1,22 @@
+"""Lambda entry point of the notifier: workflow outcomes, progress milestones and EventBridge events.
+
+The message is built in upgrade.notify; the payload says which kind it is (see NotifierRequest).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from upgrade import notify
+from upgrade.runtime import Clients, logger, payload_handler
+from upgrade.settings import notifier_settings
+
+
+def _notify(request: notify.NotifierRequest, clients: Clients) -> BaseModel:
+    state = request.outcome or (request.milestone.state if request.milestone else None)
+    if state is not None:
+        logger.append_keys(cluster_id=state.input.get("cluster_id"), execution=state.execution.name)
+    return notify.handle(request, clients.rds, clients.sns, notifier_settings())
+
+
+handler = payload_handler("notify", notify.NotifierRequest, _notify)

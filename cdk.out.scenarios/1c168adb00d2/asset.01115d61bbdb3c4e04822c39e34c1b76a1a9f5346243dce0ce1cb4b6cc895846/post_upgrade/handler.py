@@ -1,0 +1,12 @@
+"""Lambda entry point of the post-upgrade step (result to ``$.post_upgrade``); the logic lives in the domain."""
+
+from __future__ import annotations
+
+from upgrade.database_access import sessions_for
+from upgrade.post_upgrade import run_post_upgrade
+from upgrade.runtime import step_handler
+
+handler = step_handler(
+    "post_upgrade",
+    lambda state, clients: run_post_upgrade(state, clients.rds, sessions_for(clients.secrets, clients.rds_data)),
+)

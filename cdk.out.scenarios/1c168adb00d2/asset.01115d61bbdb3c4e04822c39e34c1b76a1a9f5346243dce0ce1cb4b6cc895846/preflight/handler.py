@@ -1,0 +1,14 @@
+"""Lambda entry point of preflight; the checks live in the domain modules."""
+
+from __future__ import annotations
+
+from upgrade.database_access import in_database_checks
+from upgrade.preflight import run_preflight
+from upgrade.runtime import step_handler
+
+handler = step_handler(
+    "preflight",
+    lambda state, clients: run_preflight(
+        state, clients.rds, in_database_checks(clients.secrets, clients.rds_data), clients.stepfunctions
+    ),
+)

@@ -1,0 +1,194 @@
+"""Run the SQL prechecks in every database and fold the rows into one report entry per check.
+
+One code path for both executors (pg8000 over the network, RDS Data API over HTTPS): the runner only
+needs ``query`` and ``close``. A check that errors in one database (permission denied, timeout) becomes a
+warning naming that database; it never takes the rest of the report down with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from upgrade.report import CheckResult, Evidence, Status
+from upgrade.sql_checks import CHECKS, CONNECTIVITY_ID
+from upgrade.sql_checks_model import Context, Row, SqlCheck
+from upgrade.versions import Version
+
+LIST_DATABASES = "SELECT datname, datallowconn, datconnlimit, datistemplate FROM pg_catalog.pg_database ORDER BY 1"
+MAX_EVIDENCE_PER_DATABASE = 50  # the report travels through Step Functions (256 KB) and e-mail
+
+
+class QueryFailed(Exception):
+    """The database rejected one statement; the session stays usable for the next one."""
+
+
+class ConnectFailed(Exception):
+    """No session to this database (unreachable, authentication, no CONNECT privilege)."""
+
+
+class Executor(Protocol):
+    def query(self, sql: str) -> list[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+
+Connect = Callable[[str], Executor]
+
+
+def server_version(executor: Executor) -> Version:
+    """The server's version as Aurora spells it: 150018 -> 15.18 (9.6.24 -> 9.6, the pre-10 scheme)."""
+    rows = executor.query("SHOW server_version_num")
+    number = int(next(iter(rows[0].values())))
+    if number >= 100_000:
+        return Version(number // 10_000, number % 10_000)
+    return Version(number // 10_000, number // 100 % 100)
+
+
+def connectable(rows: list[Row]) -> list[str]:
+    """Databases a per-database check must run in; invalid ones (datconnlimit = -2) refuse connections."""
+    return [
+        str(row["datname"])
+        for row in rows
+        if row["datallowconn"]
+        and not row["datistemplate"]
+        and row["datname"] != "rdsadmin"
+        and int(row["datconnlimit"]) != -2
+    ]
+
+
+@dataclass
+class _Tally:
+    findings: list[Evidence] = field(default_factory=list)
+    errors: list[Evidence] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+
+
+def run_database_checks(
+    connect: Connect,
+    source: Version,
+    target: Version,
+    strategy: str,
+    first_database: str = "postgres",
+    checks: Sequence[SqlCheck] = CHECKS,
+) -> list[CheckResult]:
+    """Every check of ``checks`` as a CheckResult, preceded by the DB-connectivity verdict.
+
+    Cluster checks run once in ``first_database``; database checks in every connectable database.
+    """
+    context = Context(source, target, strategy)
+    applicable = [c for c in checks if c.skip_reason(context) is None]
+    cluster = [c for c in applicable if c.scope == "cluster"]
+    per_database = [c for c in applicable if c.scope == "database"]
+    tallies = {c.id: _Tally() for c in applicable}
+    problems: list[Evidence] = []
+    unreached: set[str] = set()
+    try:
+        first = connect(first_database)
+    except ConnectFailed as error:
+        problems.append(Evidence(database=first_database, detail=f"could not connect: {error}"))
+        return [_connectivity(problems, "no checks could run")] + [
+            _result(c, context, None, f"not run: no connection to {first_database}") for c in checks
+        ]
+    try:
+        databases = _databases(first, first_database, problems)
+        _run(first, first_database, cluster, context, tallies)
+        if first_database in databases:
+            _run(first, first_database, per_database, context, tallies)
+    finally:
+        first.close()
+    for database in (d for d in databases if d != first_database):
+        try:
+            executor = connect(database)
+        except ConnectFailed as error:
+            problems.append(Evidence(database=database, detail=f"could not connect: {error}"))
+            unreached.add(database)
+            continue
+        try:
+            _run(executor, database, per_database, context, tallies)
+        finally:
+            executor.close()
+    checked = ", ".join(d for d in databases if d not in unreached) or "nothing"
+    return [_connectivity(problems, f"checked {checked}")] + [
+        _result(c, context, tallies.get(c.id), "") for c in checks
+    ]
+
+
+def _databases(first: Executor, first_database: str, unreachable: list[Evidence]) -> list[str]:
+    try:
+        return connectable(first.query(LIST_DATABASES))
+    except QueryFailed as error:
+        unreachable.append(Evidence(database=first_database, detail=f"could not list databases: {error}"))
+        return [first_database]
+
+
+def _run(
+    executor: Executor, database: str, checks: list[SqlCheck], context: Context, tallies: dict[str, _Tally]
+) -> None:
+    answers: dict[str, list[Row] | QueryFailed] = {}  # several checks share one query (P20)
+    for item in checks:
+        tally = tallies[item.id]
+        if item.sql not in answers:
+            try:
+                answers[item.sql] = executor.query(item.sql)
+            except QueryFailed as error:
+                answers[item.sql] = error
+        answer = answers[item.sql]
+        if isinstance(answer, QueryFailed):
+            tally.errors.append(Evidence(database=database, detail=f"check could not run: {answer}"))
+            continue
+        tally.checked.append(database)
+        found = item.evidence(answer, context, database)
+        tally.findings.extend(found[:MAX_EVIDENCE_PER_DATABASE])
+        if len(found) > MAX_EVIDENCE_PER_DATABASE:
+            tally.findings.append(
+                Evidence(
+                    database=database,
+                    detail=f"... and {len(found) - MAX_EVIDENCE_PER_DATABASE} more (first "
+                    f"{MAX_EVIDENCE_PER_DATABASE} shown)",
+                )
+            )
+
+
+def _result(item: SqlCheck, context: Context, tally: _Tally | None, not_run: str) -> CheckResult:
+    skipped = item.skip_reason(context) or not_run
+    status: Status = "skipped"
+    evidence: list[Evidence] = []
+    if tally is None or skipped:
+        reason = skipped
+    elif tally.findings:
+        places = sorted({e.database for e in tally.findings if e.database})
+        status, evidence = item.status_for(context), tally.findings + tally.errors
+        reason = f"{len(tally.findings)} finding(s)" + (f" in {', '.join(places)}" if places else "")
+    elif tally.errors:
+        status, evidence, reason = "warn", tally.errors, "could not run everywhere; see evidence"
+    else:
+        status, reason = "pass", f"checked {_plural(len(tally.checked), 'database')}"
+    return CheckResult(
+        id=item.id,
+        title=item.title,
+        scope="database",
+        status=status,
+        evidence=evidence,
+        remediation=item.remediation,
+        reason=reason,
+    )
+
+
+def _connectivity(problems: list[Evidence], reason: str) -> CheckResult:
+    # An unchecked database may hold a blocker, so not reaching one fails: the upgrade would run blind there.
+    return CheckResult(
+        id=CONNECTIVITY_ID,
+        title="Every connectable database could be checked",
+        scope="database",
+        status="fail" if problems else "pass",
+        evidence=problems,
+        remediation="Let the precheck role connect to every database (network path, credentials, "
+        "GRANT CONNECT) and read the catalogs; then run the preflight again.",
+        reason=reason,
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")

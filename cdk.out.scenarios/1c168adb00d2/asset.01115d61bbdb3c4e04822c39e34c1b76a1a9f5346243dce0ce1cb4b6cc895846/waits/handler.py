@@ -1,0 +1,36 @@
+"""Lambda entry points of the event-woken waits; the logic lives in upgrade.waits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from aws.dynamodb import TokenTable
+from upgrade import waits
+from upgrade.runtime import Clients, payload_handler
+
+
+class RdsEvent(BaseModel):
+    """An EventBridge event from aws.rds, kept whole: ``wake`` reads detail and resources."""
+
+    model_config = ConfigDict(extra="allow")
+
+    detail: dict[str, Any] = {}
+    resources: list[str] = []
+
+
+def _table(clients: Clients) -> TokenTable:
+    return TokenTable(clients.dynamodb, waits.token_table_name())
+
+
+register = payload_handler(
+    "await_change",
+    waits.WaitRequest,
+    lambda request, clients: waits.register(request, clients.rds, _table(clients), clients.stepfunctions),
+)
+wake = payload_handler(
+    "wake",
+    RdsEvent,
+    lambda event, clients: waits.wake(event.model_dump(), _table(clients), clients.stepfunctions),
+)

