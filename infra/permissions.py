@@ -265,10 +265,11 @@ def _raise_capacity(scope: ClusterScope) -> tuple[Grant, ...]:
 def _restore_capacity(scope: ClusterScope) -> tuple[Grant, ...]:
     return (
         Grant("FindBlueAfterRename", ("DescribeDBClusters",), (_all("cluster"),), CLUSTERS_LIST),
+        # after a rollback stopped half-way, the raised capacity is on the cluster moved aside
         Grant(
             "RestoreCapacity",
             ("ListTagsForResource", "RemoveTagsFromResource", "ModifyDBCluster"),
-            scope.clusters + scope.old_clusters,
+            scope.clusters + scope.old_clusters + scope.aside_clusters,
             OWN_NAMES,
         ),
     )

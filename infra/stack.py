@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnOutput, Duration, Stack, Validations
+from aws_cdk import Acknowledgment, Aws, CfnOutput, Duration, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
@@ -133,6 +133,8 @@ class AuroraUpgradeStack(Stack):
             AWAIT_CHANGE_FUNCTION: token_table,
         }
         extras = {
+            "RestoreClusterFunction": rds_may_use_customer_keys(),
+            "CreateBlueGreenFunction": rds_may_use_customer_keys(),
             PREFLIGHT_FUNCTION: database.for_preflight(),
             POST_UPGRADE_FUNCTION: database.for_green_steps(),
             CONSISTENCY_CHECK_FUNCTION: database.for_green_steps(),
@@ -222,6 +224,36 @@ class AuroraUpgradeStack(Stack):
             {"SLACK_WEBHOOK_SECRET_ARN": secret_arn},
             FunctionExtras(statements=(read_webhook,), reasons=reasons),
         )
+
+
+CUSTOMER_KEYS_REASON = (
+    "A cluster encrypted with a customer managed KMS key: restoring its snapshot and creating its green copy "
+    "make RDS create a grant on that key with the caller's permissions (Aurora User Guide, AWS KMS key "
+    "management: kms:CreateGrant and kms:DescribeKey). The key is the user's, not known at synth: key/* of this "
+    "account and Region, only through RDS (kms:ViaService) and only for grants to AWS resources."
+)
+
+
+def rds_may_use_customer_keys() -> FunctionExtras:
+    """kms:CreateGrant/DescribeKey on the account's keys, only when RDS asks for them on the caller's behalf."""
+    via_rds = {"kms:ViaService": f"rds.{Aws.REGION}.amazonaws.com"}
+    keys = [f"arn:{Aws.PARTITION}:kms:{Aws.REGION}:{Aws.ACCOUNT_ID}:key/*"]
+    statements = (
+        iam.PolicyStatement(
+            sid="RdsGrantsOnCustomerKeys",
+            actions=["kms:CreateGrant"],
+            resources=keys,
+            conditions={"StringEquals": via_rds, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+        ),
+        iam.PolicyStatement(
+            sid="RdsDescribesCustomerKeys",
+            actions=["kms:DescribeKey"],
+            resources=keys,
+            conditions={"StringEquals": via_rds},
+        ),
+    )
+    finding = "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]"
+    return FunctionExtras(statements=statements, reasons={finding: CUSTOMER_KEYS_REASON})
 
 
 def _role(function: lambda_.Function) -> iam.IRole:

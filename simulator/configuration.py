@@ -36,7 +36,7 @@ def variant_for(cdk_out: Path, missing: set[str], stale: Any) -> Path:
     from infra.config import CONTEXT_KEY
 
     key = hashlib.sha256(",".join(sorted(missing)).encode()).hexdigest()[:12]
-    outdir = cdk_out.parent / f"{cdk_out.name}.scenarios" / key
+    outdir = cdk_out / "scenario-configurations" / key  # inside cdk.out: ignored by git and linters
     if stale(template_path(outdir)):
         base = _base_configuration(_cdk_json_context())
         config = {**base, "clusters": [*base.get("clusters", []), *sorted(missing)]}

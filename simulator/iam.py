@@ -54,6 +54,7 @@ _PARAMETER_TYPES: dict[str, dict[str, str]] = {
         "NewDBInstanceIdentifier": "db",
         "DBClusterSnapshotIdentifier": "cluster-snapshot",
         "SnapshotIdentifier": "cluster-snapshot",
+        "FinalDBSnapshotIdentifier": "cluster-snapshot",
         "DBClusterParameterGroupName": "cluster-pg",
         "TargetDBClusterParameterGroupName": "cluster-pg",
         "DBParameterGroupName": "pg",
@@ -82,10 +83,11 @@ _DENIED_CODES = {"rds": "AccessDenied", "s3": "AccessDenied", "sns": "Authorizat
 
 @dataclass(frozen=True)
 class Request:
-    """One IAM authorization request: an action on one resource ARN."""
+    """One IAM authorization request: an action on one resource ARN, with its request context keys."""
 
     action: str
     resource: str
+    context: tuple[tuple[str, str], ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------- policies
@@ -113,7 +115,7 @@ class Statement:
     not_actions: tuple[str, ...]
     resources: tuple[str, ...]
     not_resources: tuple[str, ...]
-    has_condition: bool
+    conditions: tuple[tuple[str, str, tuple[str, ...]], ...]  # (operator, key, values)
 
     @classmethod
     def parse(cls, raw: dict[str, Any], index: int) -> Statement:
@@ -124,8 +126,35 @@ class Statement:
             not_actions=_patterns(raw.get("NotAction")),
             resources=_patterns(raw.get("Resource")),
             not_resources=_patterns(raw.get("NotResource")),
-            has_condition=bool(raw.get("Condition")),
+            conditions=tuple(
+                (operator, key, _patterns(values))
+                for operator, block in (raw.get("Condition") or {}).items()
+                for key, values in block.items()
+            ),
         )
+
+    def condition_holds(self, request: Request) -> bool | None:
+        """All conditions true (True), one false (False), or one this simulator cannot evaluate (None).
+
+        Operators: IAM User Guide, "IAM JSON policy elements: Condition operators". A key missing from the
+        request context makes the condition false, as AWS evaluates it (no ...IfExists support here).
+        """
+        context = dict(request.context)
+        for operator, key, values in self.conditions:
+            actual = context.get(key)
+            if operator in ("StringEquals", "ArnEquals", "Bool"):
+                holds = (
+                    actual is not None and actual.lower() in {v.lower() for v in values}
+                    if operator == "Bool"
+                    else actual in values
+                )
+            elif operator in ("StringLike", "ArnLike"):
+                holds = actual is not None and _matches(values, actual, case_sensitive=True)
+            else:
+                return None
+            if not holds:
+                return False
+        return True
 
     def applies(self, request: Request) -> bool:
         if self.not_actions:
@@ -156,10 +185,13 @@ class RolePolicy:
     def decide(self, request: Request) -> Decision:
         allows: list[str] = []
         for statement in self.statements:
+            if not statement.applies(request):
+                continue
+            holds = statement.condition_holds(request)
             # a condition this simulator cannot evaluate never helps an Allow and always counts for a Deny
-            if statement.effect == "Deny" and statement.applies(request):
+            if statement.effect == "Deny" and holds is not False:
                 return Decision(False, denied_by=statement.sid)
-            if statement.effect == "Allow" and not statement.has_condition and statement.applies(request):
+            if statement.effect == "Allow" and holds:
                 allows.append(statement.sid)
         return Decision(bool(allows), tuple(allows))
 
@@ -180,6 +212,8 @@ def role_policies(resources: dict[str, Any], resolve: Callable[[Any], Any]) -> d
             for key in ("Resource", "NotResource"):
                 if key in statement:
                     resolved[key] = _resolved_resources(statement[key], resolve)
+            if "Condition" in statement:
+                resolved["Condition"] = resolve(statement["Condition"])
             roles[role_id].statements.append(Statement.parse(resolved, len(roles[role_id].statements) + index))
 
     for role_id, resource in resources.items():
@@ -280,6 +314,14 @@ def requests_for(prefix: str, operation: str, params: dict[str, Any], region: st
     if prefix == "s3" and "Bucket" in params and "Key" in params and "object" in types:
         named = {"object": [f"arn:aws:s3:::{params['Bucket']}/{params['Key']}"]}
     resources = [arn for arns in named.values() for arn in arns]
+    if resources and operation.startswith("Create"):
+        # the resource a create call makes has no name in the request when AWS generates it (a blue/green
+        # deployment's bgd- id): the reference marks its type required, so it is authorized on <type>:*
+        resources += [
+            _arn(prefix, kind, "*", region)
+            for kind, spec in types.items()
+            if kind and spec.get("required") and kind not in named
+        ]
     if not resources:
         # a call naming no resource (a list call) is authorized on every resource of the types it acts on;
         # an action without resource-level permissions only on "*"
@@ -305,9 +347,25 @@ def _customer_key(key_id: str | None, region: str, lookup: Lookup) -> str | None
         return None
     try:
         metadata = lookup("kms", "DescribeKey", {"KeyId": key_id})["KeyMetadata"]
+        aliases = lookup("kms", "ListAliases", {"KeyId": metadata["KeyId"]})["Aliases"]
     except ClientError:
         return None
-    return str(metadata["Arn"]) if metadata.get("KeyManager") == "CUSTOMER" else None
+    # moto reports every key as CUSTOMER; an AWS managed key is known here by its alias/aws/... name
+    aws_managed = metadata.get("KeyManager") == "AWS" or any(a["AliasName"].startswith("alias/aws/") for a in aliases)
+    return None if aws_managed else str(metadata["Arn"])
+
+
+def _key_use_by_rds(key: str | None, region: str) -> list[Request]:
+    """kms:CreateGrant and kms:DescribeKey on a customer managed key, made by RDS on the caller's behalf: the
+    request context carries kms:ViaService (AWS KMS Developer Guide, "kms:ViaService") and, for the grant,
+    kms:GrantIsForAWSResource ("kms:GrantIsForAWSResource": true when an integrated service creates it)."""
+    if key is None:
+        return []
+    via = ("kms:ViaService", f"rds.{region}.amazonaws.com")
+    return [
+        Request("kms:CreateGrant", key, (via, ("kms:GrantIsForAWSResource", "true"))),
+        Request("kms:DescribeKey", key, (via,)),
+    ]
 
 
 def _cluster(identifier: str, lookup: Lookup) -> dict[str, Any] | None:
@@ -342,7 +400,7 @@ def _extra_requests(operation: str, params: dict[str, Any], region: str, lookup:
     KMS (Aurora User Guide, "AWS KMS key management"): creating an Aurora resource encrypted with a
     customer managed key needs kms:CreateGrant and kms:DescribeKey on the key.
     """
-    extra: list[Request] = []
+    extra: list[Request] = _tags_on_create(operation, params, region)
 
     def internal(actions: tuple[str, ...], kind: str) -> None:
         extra.extend(Request(f"rds:{a}", _internal(kind, region)) for a in actions)
@@ -354,9 +412,7 @@ def _extra_requests(operation: str, params: dict[str, Any], region: str, lookup:
         source = _cluster(str(params.get("Source", "")), lookup)
         if source and source.get("GlobalClusterIdentifier"):
             internal(("CreateGlobalCluster",), "global-cluster")
-        key = _customer_key((source or {}).get("KmsKeyId"), region, lookup)
-        if key:
-            extra += [Request("kms:CreateGrant", key), Request("kms:DescribeKey", key)]
+        extra += _key_use_by_rds(_customer_key((source or {}).get("KmsKeyId"), region, lookup), region)
     elif operation == "SwitchoverBlueGreenDeployment":
         internal(("ModifyDBCluster", "PromoteReadReplicaDBCluster"), "cluster")
         source = _deployment_source(params, lookup)
@@ -369,6 +425,16 @@ def _extra_requests(operation: str, params: dict[str, Any], region: str, lookup:
         source = _deployment_source(params, lookup)
         if source and source.get("GlobalClusterIdentifier"):
             internal(("DeleteGlobalCluster",), "global-cluster")
+    elif (
+        operation == "DeleteDBCluster"
+        and params.get("FinalDBSnapshotIdentifier")
+        and not params.get("SkipFinalSnapshot")
+    ):
+        # the final snapshot is a snapshot the caller creates (Service Authorization Reference, DeleteDBCluster:
+        # dependent action rds:CreateDBClusterSnapshot)
+        snapshot = _arn("rds", "cluster-snapshot", str(params["FinalDBSnapshotIdentifier"]), region)
+        cluster = _arn("rds", "cluster", str(params["DBClusterIdentifier"]), region)
+        extra += [Request("rds:CreateDBClusterSnapshot", cluster), Request("rds:CreateDBClusterSnapshot", snapshot)]
     elif operation == "RestoreDBClusterFromSnapshot":
         key_id = params.get("KmsKeyId")
         if not key_id:
@@ -379,10 +445,33 @@ def _extra_requests(operation: str, params: dict[str, Any], region: str, lookup:
             except ClientError:
                 snapshots = []
             key_id = snapshots[0].get("KmsKeyId") if snapshots else None
-        key = _customer_key(key_id, region, lookup)
-        if key:
-            extra += [Request("kms:CreateGrant", key), Request("kms:DescribeKey", key)]
+        extra += _key_use_by_rds(_customer_key(key_id, region, lookup), region)
     return extra
+
+
+# create call -> the parameter naming what it creates (None: RDS generates the identifier)
+_CREATED_BY = {
+    "CreateDBCluster": "DBClusterIdentifier",
+    "CreateDBInstance": "DBInstanceIdentifier",
+    "CreateDBClusterSnapshot": "DBClusterSnapshotIdentifier",
+    "CreateDBClusterParameterGroup": "DBClusterParameterGroupName",
+    "CreateDBParameterGroup": "DBParameterGroupName",
+    "RestoreDBClusterFromSnapshot": "DBClusterIdentifier",
+    "CreateBlueGreenDeployment": None,
+}
+
+
+def _tags_on_create(operation: str, params: dict[str, Any], region: str) -> list[Request]:
+    """Tags given to a create call are authorized as rds:AddTagsToResource on the new resource (Aurora User
+    Guide, "Grant permission to tag Aurora resources during creation": RDS performs additional authorization
+    on the rds:AddTagsToResource action)."""
+    if operation not in _CREATED_BY or not params.get("Tags"):
+        return []
+    parameter = _CREATED_BY[operation]
+    if parameter is None:
+        return [Request("rds:AddTagsToResource", _arn("rds", "deployment", "*", region))]
+    kind = _PARAMETER_TYPES["rds"][parameter]
+    return [Request("rds:AddTagsToResource", _arn("rds", kind, str(params[parameter]), region))]
 
 
 def _data_api_secret(params: dict[str, Any]) -> list[Request]:

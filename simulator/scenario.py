@@ -47,6 +47,9 @@ class ClusterSpec(_Model):
     deletion_protection: bool = False
     manage_master_user_password: bool = False
     tags: dict[str, str] = {}
+    # "customer": storage encrypted with a customer managed KMS key made for the scenario; "aws": the AWS
+    # managed key aws/rds; null: unencrypted
+    encryption: Literal["customer", "aws"] | None = None
 
     @model_validator(mode="after")
     def _one_writer(self) -> ClusterSpec:
@@ -159,6 +162,15 @@ def _items(spec: ParameterGroupSpec) -> list[dict[str, str]]:
     ]
 
 
+def _encryption_key(rds: Any, cluster: ClusterSpec) -> str:
+    """A customer managed key made for the cluster, or the account's AWS managed key for RDS."""
+    kms = boto3.client("kms", region_name=rds.meta.region_name)
+    if cluster.encryption == "customer":
+        key = kms.create_key(Description=f"{cluster.id} storage", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]
+        return str(key["Arn"])
+    return str(kms.describe_key(KeyId="alias/aws/rds")["KeyMetadata"]["Arn"])
+
+
 def create_cluster(rds: Any, cluster: ClusterSpec) -> None:
     kwargs: dict[str, Any] = {
         "DBClusterIdentifier": cluster.id,
@@ -168,6 +180,9 @@ def create_cluster(rds: Any, cluster: ClusterSpec) -> None:
         "DeletionProtection": cluster.deletion_protection,
         "Tags": [{"Key": k, "Value": v} for k, v in cluster.tags.items()],
     }
+    if cluster.encryption:
+        kwargs["StorageEncrypted"] = True
+        kwargs["KmsKeyId"] = _encryption_key(rds, cluster)
     if cluster.manage_master_user_password:
         kwargs["ManageMasterUserPassword"] = True
     else:

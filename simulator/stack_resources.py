@@ -38,10 +38,18 @@ class StackResources:
         sns = boto3.client("sns", region_name=self._region)
         dynamodb = boto3.client("dynamodb", region_name=self._region)
         secrets = boto3.client("secretsmanager", region_name=self._region)
+        kms = boto3.client("kms", region_name=self._region)
+        for logical_id, resource in self._resources.items():
+            if resource["Type"] == "AWS::KMS::Key":  # first: topics are encrypted with them
+                self.physical[logical_id] = kms.create_key(Description=logical_id)["KeyMetadata"]["Arn"]
         for logical_id, resource in self._resources.items():
             kind, properties = resource["Type"], resource.get("Properties", {})
             if kind == "AWS::SNS::Topic":
-                self.physical[logical_id] = sns.create_topic(Name=logical_id)["TopicArn"]
+                attributes = {}
+                if "KmsMasterKeyId" in properties:  # publishers then need the key (simulator.iam)
+                    attributes["KmsMasterKeyId"] = str(self.resolve(properties["KmsMasterKeyId"]))
+                created = sns.create_topic(Name=logical_id, Attributes=attributes)
+                self.physical[logical_id] = created["TopicArn"]
             elif kind == "AWS::DynamoDB::Table":
                 dynamodb.create_table(
                     TableName=logical_id,
@@ -101,6 +109,8 @@ class StackResources:
             return function_url(str(function), self._region)
         if kind == "AWS::StepFunctions::StateMachine" and attribute == "Name":
             return STATE_MACHINE_NAME
+        if kind == "AWS::KMS::Key" and attribute == "Arn" and logical_id in self.physical:
+            return self.physical[logical_id]
         if kind == "AWS::DynamoDB::Table" and attribute == "Arn":
             return f"arn:aws:dynamodb:{self._region}:{ACCOUNT}:table/{logical_id}"
         raise ValueError(f"the simulator cannot resolve {logical_id}.{attribute} ({kind})")

@@ -1,8 +1,0 @@
-"""Lambda entry points of this step; the logic lives in the domain module."""
-
-from __future__ import annotations
-
-from upgrade import target_parameters
-from upgrade.runtime import rds_step
-
-handler = rds_step("create_target_parameter_groups", target_parameters.create_target_parameter_groups)

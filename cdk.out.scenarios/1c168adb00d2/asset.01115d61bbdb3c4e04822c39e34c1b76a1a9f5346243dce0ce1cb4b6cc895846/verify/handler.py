@@ -1,8 +1,0 @@
-"""Lambda entry points of this step; the logic lives in the domain module."""
-
-from __future__ import annotations
-
-from upgrade import verify
-from upgrade.runtime import rds_step
-
-handler = rds_step("verify_upgrade", verify.verify_upgrade)
