@@ -176,8 +176,14 @@ GREEN_STAGING = (
 SWITCHOVER_RENAMES = (
     "A switchover renames blue to <cluster>-old1 and the internally named green cluster and instances to the "
     "original names on the caller's behalf; the Aurora User Guide requires ModifyDBCluster and "
-    "PromoteReadReplicaDBCluster for it (ModifyDBInstance for the instance renames) and says partial name "
-    "patterns cannot be used, only *."
+    "PromoteReadReplicaDBCluster for it and says partial name patterns cannot be used, only *."
+)
+GREEN_STAGING_DELETE = (
+    "Deleting a blue/green deployment with DeleteTarget has RDS delete the green cluster, instances and endpoints on "
+    "the caller's behalf under internally defined names; the Aurora User Guide (Authorizing access to blue/green "
+    "deployment operations) requires DeleteDBCluster, DeleteDBInstance and DeleteDBClusterEndpoint and says policies "
+    "for them cannot use partial name patterns, only *. Used only to back out before a switchover; blue is checked "
+    "not to be the target first."
 )
 OLD_INSTANCES = (
     "After switchover the old blue's instances keep their user-chosen names with -oldN appended (not derivable "
@@ -213,11 +219,6 @@ RECREATE_MEMBERS = (
 GREEN_CLUSTERS = (
     "RDS names the green cluster <cluster>-green-<random suffix> when it creates the blue/green deployment; the "
     "suffix is unknown until then, so the green cluster is matched by that prefix under each configured cluster id."
-)
-GREEN_INSTANCES = (
-    "RDS names each green instance after its blue instance (a user-chosen identifier, not derivable from the "
-    "cluster id) plus -green-<random suffix>; only instances carrying -green- in their name can be deleted, and "
-    "only when an approval is rejected or times out."
 )
 ASIDE_INSTANCES = (
     "Deleting the kept-aside cluster (only when the input sets delete_failed_cluster) deletes its instances, "
@@ -404,7 +405,6 @@ def _start_switchover(_: ClusterScope) -> tuple[Grant, ...]:
         Grant(
             "RenameClusters", ("ModifyDBCluster", "PromoteReadReplicaDBCluster"), (_all("cluster"),), SWITCHOVER_RENAMES
         ),
-        Grant("RenameInstances", ("ModifyDBInstance",), (_all("db"),), SWITCHOVER_RENAMES),
     )
 
 
@@ -496,7 +496,7 @@ def _create_instances(scope: ClusterScope) -> tuple[Grant, ...]:
     return (
         Grant("DescribeMembers", ("DescribeDBInstances",), (_all("db"),), INSTANCES_READ),
         Grant("CreateMembersInRestoredCluster", ("CreateDBInstance",), scope.clusters),
-        Grant("CreateMembers", ("CreateDBInstance", "AddTagsToResource"), (_all("db"), _all("pg")), RECREATE_MEMBERS),
+        Grant("CreateMembers", ("CreateDBInstance",), (_all("db"), _all("pg")), RECREATE_MEMBERS),
     )
 
 
@@ -550,15 +550,15 @@ def _abandon_blue_green(scope: ClusterScope) -> tuple[Grant, ...]:
             (_all("deployment"),),
             DEPLOYMENT_IDS,
         ),
-        # green's deletion protection is copied from blue: turned off first. DeleteTarget has RDS delete green's
-        # cluster and instances on the caller's behalf, so the caller needs those deletions on green's names.
+        # green's deletion protection is copied from blue: turned off first, by its visible name
+        Grant("UnprotectGreenCluster", ("DescribeDBClusters", "ModifyDBCluster"), scope.green_clusters, GREEN_CLUSTERS),
+        # DeleteTarget has RDS delete green's cluster, instances and endpoints on the caller's behalf
         Grant(
-            "DeleteGreenCluster",
-            ("DescribeDBClusters", "ModifyDBCluster", "DeleteDBCluster"),
-            scope.green_clusters,
-            GREEN_CLUSTERS,
+            "DeleteStagingEnvironment",
+            ("DeleteDBCluster", "DeleteDBInstance", "DeleteDBClusterEndpoint"),
+            (_all("cluster"), _all("db"), _all("cluster-endpoint")),
+            GREEN_STAGING_DELETE,
         ),
-        Grant("DeleteGreenInstances", ("DeleteDBInstance",), (RdsResource("db", "*-green-*"),), GREEN_INSTANCES),
     )
 
 

@@ -48,6 +48,7 @@ PROGRESS_NOTIFIERS = {
 # The matrix compares a faulty run with the fault-free one: changes complete after a number of describes,
 # not at a time, so the 15 s + 30 s of a retried fault do not move when green becomes ready.
 _UNTIMED = {"durations": {}}
+_SEED_CLUSTER = Scenario.load(SCENARIOS / "seed-blue-green.json").cluster.model_dump()
 
 
 def task_state_names(definition: dict[str, Any]) -> list[str]:
@@ -100,6 +101,12 @@ VARIANTS = (
     Variant("in-place-failed-rollback", "in-place-failed-rollback"),  # the rollback and restore states
     _rollback_deleting_the_failed_cluster(),  # DeleteFailedCluster
     Variant("preflight-report-only", "preflight-report-only"),  # NotifyPreflightReport
+    # the variants below exercise permissions (test_every_permission_is_needed_by_a_run), not more states
+    Variant("rollback-cmk", "in-place-failed-rollback-cmk"),  # KMS through RDS for an encrypted snapshot
+    Variant("provisioned-custom-groups", "provisioned-custom-groups"),  # custom groups read, old cluster deleted
+    Variant("standalone-restore", "standalone-restore"),  # a named snapshot found
+    # RDS events end the waits (Wake), green of a cluster with a customer managed key
+    Variant("events-and-cmk", "seed-blue-green", {"cluster": {**_SEED_CLUSTER, "encryption": "customer"}}),
     Variant("rerun-after-success", "rerun-after-success"),  # NotifyAlreadyUpgraded (second run)
     Variant("green-invalid-configuration", "green-invalid-configuration"),  # NotifyFailure and its clean-up
     # NotifyCapacityNotRestored: the capacity restore after a failure fails too
@@ -396,3 +403,61 @@ def test_the_matrix_covered_every_task_state_with_both_faults(matrix: Matrix, re
         print(f"  {kind:9} {state}: " + " | ".join(problems))
     assert sorted(expected - RESULTS.keys()) == []
     assert len(matrix.functions) == EXPECTED_TASK_STATES
+
+
+# --- IAM is exactly sufficient: every permission of every step's role is needed by a fault-free run ---------
+
+# Statements no simulated run can need, each with why; everything else must be the only statement allowing
+# at least one call of some variant's run, so that removing it fails that run with AccessDenied.
+NOT_EXERCISED = {
+    "logs:": "the Lambda runtime writes the function's logs, not the handler's SDK calls",
+    "xray:": "the X-Ray SDK sends segments to the daemon; tracing is off in the simulator",
+    "sqs:": "Lambda's on-failure destination and the scheduler's dead-letter queue are written by those services",
+    "rds-data:": "the Data API executor runs only when database access uses the Data API (unit-tested with a Stubber)",
+    "secretsmanager:DescribeSecret": "CDK's grant_read adds it; the functions only call GetSecretValue",
+    "dynamodb:PutItem@ApprovalDecision": "the decision puts its lock back only when Step Functions cannot be reached",
+    "ConsistencyCheck": "the consistency check reads clusters only when database access is configured",
+    "rds:DescribeDBInstances@PrepareSourceParameterGroup": "read on a re-run that finds logical replication set",
+    "rds:DescribeDBClusters@RequestApproval": "the approval message goes through the notifier, which may read it",
+    "rds:DescribeBlueGreenDeployments@RequestApproval": "the approval message goes through the notifier",
+    "rds:ModifyDBCluster@CleanUp": "deletion protection is turned off only when the old cluster has it",
+    "rds:ModifyDBCluster@AbandonBlueGreen": "deletion protection is turned off only when green has it",
+    "Schedules": "EventBridge Scheduler starts executions; the template test checks its role",
+}
+
+
+def _not_exercised(principal: str, action: str) -> bool:
+    return any(
+        action.startswith(key)
+        or key in principal
+        or (key.partition("@")[0] == action and key.partition("@")[2] in principal)
+        for key in NOT_EXERCISED
+    )
+
+
+def test_every_permission_is_needed_by_a_run(matrix: Matrix) -> None:
+    from fnmatch import fnmatchcase
+
+    from simulator.iam import function_roles, role_policies
+    from simulator.stack_resources import StackResources
+
+    resources = load_workflow(matrix.cdk_out, "us-east-1").resources
+    policies = role_policies(resources, StackResources(resources, "us-east-1").resolve)
+    principals = {role: function for function, role in function_roles(resources).items()}
+    used = [a for variant in VARIANTS for a in matrix.baseline(variant).outcome["authorizations"]]
+    unneeded = []
+    for role, policy in policies.items():
+        principal = principals.get(role, "StateMachine" if role.startswith("WorkflowStateMachine") else role)
+        for statement in policy.statements:
+            for action in statement.actions:
+                if _not_exercised(principal, action):
+                    continue
+                needed = any(
+                    a["principal"] == principal
+                    and fnmatchcase(a["action"].lower(), action.lower())
+                    and a["allowed_by"] == [statement.sid]
+                    for a in used
+                )
+                if not needed:
+                    unneeded.append(f"{principal} {statement.sid} {action}")
+    assert unneeded == [], "\n".join(unneeded)
