@@ -112,7 +112,7 @@ class AuroraUpgradeStack(Stack):
         # GET reads the item; POST deletes it (the lock), and puts it back if Step Functions was not reached
         tokens.allow(decision, "Query", "DeleteItem", "PutItem")
         tokens.allow_signing(decision)
-        allow_task_results(decision, failure=False)
+        allow_task_results(decision)
         # NONE: the links are opened from a mail or chat client, which cannot sign with IAM; each link carries
         # an HMAC-SHA256 signature (approval signing key) over id, decision and expiry, checked before anything
         # else, and only a POST decides (docs/approval.md). No cdk-nag AwsSolutions rule covers function URLs.
@@ -120,7 +120,7 @@ class AuroraUpgradeStack(Stack):
 
         wake = self._function(WAKE_FUNCTION, EVENT_HANDLERS, token_table)
         tokens.allow(wake, "Query", "DeleteItem")
-        allow_task_results(wake, failure=False)
+        allow_task_results(wake)
 
         environments: dict[str, Mapping[str, str]] = {
             NOTIFY_FUNCTION: {"TOPIC_ARN": topic.topic_arn, "CLUSTERS": ",".join(config.cluster_ids)},
@@ -154,7 +154,7 @@ class AuroraUpgradeStack(Stack):
         tokens.allow(steps[REQUEST_APPROVAL_FUNCTION], "Query", "PutItem")
         tokens.allow_signing(steps[REQUEST_APPROVAL_FUNCTION])
         tokens.allow(steps[AWAIT_CHANGE_FUNCTION], "PutItem")
-        allow_task_results(steps[AWAIT_CHANGE_FUNCTION], failure=False)
+        allow_task_results(steps[AWAIT_CHANGE_FUNCTION])
 
         workflow = UpgradeWorkflow(self, "Workflow", functions=steps)
         machine = workflow.state_machine

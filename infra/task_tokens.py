@@ -64,15 +64,16 @@ class TaskTokens(Construct):
         self.signing_secret.grant_read(function)
 
 
-def allow_task_results(function: lambda_.IFunction, *, failure: bool) -> None:
-    """SendTaskSuccess (and SendTaskFailure) for the tokens the workflow hands out.
+def allow_task_results(function: lambda_.IFunction) -> None:
+    """SendTaskSuccess for the tokens the workflow hands out (a rejection is a result too, not a failure).
 
     The Service Authorization Reference lists no resource type for these actions (Step Functions
     authorizes them by the token, not by a state machine ARN), so a statement scoped to the state
     machine never applies: AWS answers AccessDenied. They are granted on "*", acknowledged below.
     """
-    actions = ["states:SendTaskSuccess", *(("states:SendTaskFailure",) if failure else ())]
-    function.add_to_role_policy(iam.PolicyStatement(sid="CompleteWaitingTasks", actions=actions, resources=["*"]))
+    function.add_to_role_policy(
+        iam.PolicyStatement(sid="CompleteWaitingTasks", actions=["states:SendTaskSuccess"], resources=["*"])
+    )
     if function.role is not None:
         Validations.of(function.role).acknowledge(
             Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason=TASK_RESULTS_REASON)

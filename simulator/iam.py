@@ -626,3 +626,43 @@ def authorizer_for(resources: dict[str, Any], resolve: Callable[[Any], Any], reg
         region=region,
         state_machine_role=state_machine_role(resources),
     )
+
+
+def lambda_permission_allows(
+    resources: dict[str, Any],
+    resolve: Callable[[Any], Any],
+    function: str,
+    principal: str,
+    action: str,
+    source_arn: str | None = None,
+    via_function_url: bool = False,
+) -> bool:
+    """Does the function's resource-based policy (its AWS::Lambda::Permission resources) let ``principal`` call it?
+
+    A service principal is matched exactly, ``*`` is anyone; a permission with a SourceArn applies only to
+    calls from that source (AWS Lambda Developer Guide, "Resource-based policies": Principal, SourceArn).
+    A function URL of auth type NONE needs both lambda:InvokeFunctionUrl (FunctionUrlAuthType NONE) and,
+    since October 2025, lambda:InvokeFunction for calls made through the URL ("Control access to Lambda
+    function URLs").
+    """
+    target = resolve({"Fn::GetAtt": [function, "Arn"]})
+    for resource in resources.values():
+        if resource["Type"] != "AWS::Lambda::Permission":
+            continue
+        grant = resource["Properties"]
+        if resolve(grant["FunctionName"]) != target or grant["Action"].lower() != action.lower():
+            continue
+        if grant["Principal"] not in ("*", principal):
+            continue
+        if "SourceArn" in grant and (source_arn is None or resolve(grant["SourceArn"]) != source_arn):
+            continue
+        if grant.get("InvokedViaFunctionUrl") and not via_function_url:
+            continue
+        if (
+            action == "lambda:InvokeFunctionUrl"
+            and grant.get("FunctionUrlAuthType") != "NONE"
+            and grant["Principal"] == "*"
+        ):
+            continue
+        return True
+    return False

@@ -109,6 +109,8 @@ class StackResources:
             return function_url(str(function), self._region)
         if kind == "AWS::StepFunctions::StateMachine" and attribute == "Name":
             return STATE_MACHINE_NAME
+        if kind == "AWS::Events::Rule" and attribute == "Arn":
+            return f"arn:aws:events:{self._region}:{ACCOUNT}:rule/{logical_id}"
         if kind == "AWS::KMS::Key" and attribute == "Arn" and logical_id in self.physical:
             return self.physical[logical_id]
         if kind == "AWS::DynamoDB::Table" and attribute == "Arn":

@@ -105,7 +105,7 @@ STEPS: dict[str, tuple[str, set[str]]] = {
     "StartInPlaceUpgradeFunction": ("in_place.handler.start", {"DescribeDBClusters", "ModifyDBCluster"}),
     "CheckInPlaceUpgradeFunction": ("in_place.handler.check", {"DescribeDBClusters", "DescribeEvents"}),
     "SettleInstancesFunction": ("in_place.handler.settle", {"DescribeDBInstances", "RebootDBInstance"}),
-    "AssessRollbackFunction": ("rollback.handler.assess", {"DescribeDBClusters"}),
+    "AssessRollbackFunction": ("rollback.handler.assess", {"DescribeDBClusters", "DescribeDBInstances"}),
     "MoveAsideFunction": (
         "rollback.handler.move_aside",
         {"DescribeDBClusters", "DescribeDBInstances", "ModifyDBCluster", "ModifyDBInstance"},
@@ -116,7 +116,7 @@ STEPS: dict[str, tuple[str, set[str]]] = {
     ),
     "CreateInstancesFunction": (
         "restore.handler.create_instances",
-        {"DescribeDBInstances", "CreateDBInstance", "AddTagsToResource"},
+        {"DescribeDBInstances", "CreateDBInstance"},
     ),
     "VerifyRestoreFunction": ("restore.handler.verify", {"DescribeDBClusters", "DescribeDBInstances"}),
     "DeleteFailedClusterFunction": (
@@ -136,6 +136,7 @@ STEPS: dict[str, tuple[str, set[str]]] = {
             "ModifyDBCluster",
             "DeleteDBCluster",
             "DeleteDBInstance",
+            "DeleteDBClusterEndpoint",
         },
     ),
     "AwaitChangeFunction": (
@@ -157,7 +158,8 @@ DATABASE_STEPS = {"PreflightFunction", "PostUpgradeFunction", "ConsistencyCheckF
 # what RDS checks on the caller when it acts on its behalf (AWS blue/green authorization docs)
 ON_BEHALF: dict[str, set[str]] = {
     "CreateBlueGreenFunction": {"CreateDBCluster", "CreateDBInstance", "CreateDBClusterEndpoint"},
-    "StartSwitchoverFunction": {"ModifyDBCluster", "ModifyDBInstance", "PromoteReadReplicaDBCluster"},
+    "StartSwitchoverFunction": {"ModifyDBCluster", "PromoteReadReplicaDBCluster"},
+    "AbandonBlueGreenFunction": {"DeleteDBCluster", "DeleteDBInstance", "DeleteDBClusterEndpoint"},
 }
 
 READ_ONLY_PREFIXES = ("Describe", "List")
