@@ -55,11 +55,11 @@ def family_mismatch(kind: str, name: str, family: str, wanted: str) -> InvalidPa
     )
 
 
-def check_upgrade(current: str, requested: str, allow_major: bool) -> None:
-    """Validate an EngineVersion change the way ModifyDBCluster does."""
+def check_upgrade(sim: RealisticRds, current: str, requested: str, allow_major: bool) -> None:
+    """Validate an EngineVersion change the way ModifyDBCluster does (never to a deprecated version)."""
     if catalogue.major_of(requested) != catalogue.major_of(current) and not allow_major:
         raise InvalidParameterCombination(MAJOR_FLAG_MESSAGE)
-    if not catalogue.is_valid_upgrade(current, requested):
+    if not catalogue.is_valid_upgrade(current, requested, sim.unavailable_versions):
         raise InvalidParameterCombination(
             f"Cannot find upgrade target from {current} with requested version {requested}."
         )
@@ -101,7 +101,7 @@ def _validate_modify(sim: RealisticRds, backend: RDSBackend, params: Any) -> tup
     current, requested = cluster.engine_version, params.get("EngineVersion")
     upgrading = bool(requested) and requested != current
     if upgrading:
-        check_upgrade(current, requested, bool(params.get("AllowMajorVersionUpgrade")))
+        check_upgrade(sim, current, requested, bool(params.get("AllowMajorVersionUpgrade")))
     family = catalogue.family_of(requested if upgrading else current)
     _check_cluster_group(backend, params.get("DBClusterParameterGroupName"), family)
     instance_group = params.get("DBInstanceParameterGroupName")
