@@ -36,11 +36,14 @@ INSTANCE_EVENT = "RDS DB Instance Event"
 CLUSTER_SNAPSHOT_EVENT = "RDS DB Cluster Snapshot Event"
 BLUE_GREEN_EVENT = "RDS Blue Green Deployment Event"
 
-# aurora-upgrade-facts.md §7.2: upgrade preparation, in progress, major version upgraded, cannot be
-# upgraded; cluster switchover started, completed (renamed), canceled
-CLUSTER_EVENT_IDS = tuple(f"RDS-EVENT-{n}" for n in ("0363", "0177", "0176", "0174", "0259", "0260", "0261"))
-# blue/green: created, creation failed, switchover started, completed, canceled
-BLUE_GREEN_EVENT_IDS = tuple(f"RDS-EVENT-{n}" for n in ("0244", "0245", "0247", "0248", "0249"))
+# aurora-upgrade-facts.md §7.2: upgrade preparation, in progress, major version upgraded, cannot be upgraded
+CLUSTER_EVENT_IDS = tuple(f"RDS-EVENT-{n}" for n in ("0363", "0177", "0176", "0174"))
+# Blue/green deployment events (source type blue-green-deployment in the RDS event table, Aurora User Guide
+# "Amazon RDS event categories and event messages"): created, creation failed, switchover started, completed,
+# canceled; per-cluster switchover started, completed (renamed), canceled; sequence synchronization failed.
+BLUE_GREEN_EVENT_IDS = tuple(
+    f"RDS-EVENT-{n}" for n in ("0244", "0245", "0247", "0248", "0249", "0259", "0260", "0261", "0314")
+)
 
 RETRY_ATTEMPTS = 8
 MAX_EVENT_AGE = Duration.hours(2)
