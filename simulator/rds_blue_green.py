@@ -86,6 +86,41 @@ def _check_source_version(cluster: Any) -> None:
         )
 
 
+_ENDED = {"SWITCHOVER_COMPLETED", "DELETING"}
+
+
+def _proxies_targeting(backend: RDSBackend, cluster_id: str) -> list[str]:
+    return [
+        proxy.db_proxy_name
+        for proxy in backend.db_proxies.values()
+        for group in proxy.proxy_target_groups.values()
+        for target in group.targets
+        if target.type == "TRACKED_CLUSTER" and target.rds_resource_id == cluster_id
+    ]
+
+
+def _check_proxies(backend: RDSBackend, cluster: Any) -> None:
+    """Aurora User Guide, "Using RDS Proxy with Blue/Green Deployments": not supported for a global database."""
+    proxies = _proxies_targeting(backend, cluster.db_cluster_identifier)
+    if proxies and getattr(cluster, "global_cluster_identifier", None):
+        raise InvalidParameterCombination(
+            f"RDS Proxy is not supported with blue/green deployments of a global database: "
+            f"{', '.join(proxies)} target DB cluster {cluster.db_cluster_identifier}."
+        )
+
+
+def _check_not_a_blue_source(backend: RDSBackend, cluster_ids: list[str]) -> None:
+    """Same page: once a deployment exists for a cluster, the cluster can't be added to an RDS proxy."""
+    for bgd in backend.blue_green_deployments.values():
+        source = str(bgd.source).rsplit(":cluster:", 1)[-1]
+        if bgd.status not in _ENDED and source in cluster_ids:
+            raise InvalidParameterCombination(
+                f"DB cluster {source} is the source of blue/green deployment "
+                f"{bgd.blue_green_deployment_identifier}: it can't be added to an RDS proxy until the deployment "
+                "is switched over or deleted."
+            )
+
+
 def _check_no_zero_etl(sim: RealisticRds, bgd: Any) -> None:
     """Switchover is refused while the blue cluster has a zero-ETL integration.
 
@@ -267,6 +302,7 @@ def patches(sim: RealisticRds) -> list[Patch]:
             return create(self)  # instance deployments are not part of this simulator
         blue = find_cluster(source)
         _check_source_version(blue)
+        _check_proxies(self.backend, blue)
         _check_logical_replication(sim, self.backend, blue)
         _check_targets(sim, self.backend, blue, self.params)
         created = payload(create(self))["BlueGreenDeployment"]
@@ -320,7 +356,14 @@ def patches(sim: RealisticRds) -> list[Patch]:
             )
         return delete(self)
 
+    register_proxy_targets = RDSResponse.register_db_proxy_targets
+
+    def register_db_proxy_targets(self: RDSResponse) -> Any:
+        _check_not_a_blue_source(self.backend, list(self.params.get("DBClusterIdentifiers") or []))
+        return register_proxy_targets(self)
+
     handlers = [
+        register_db_proxy_targets,
         create_blue_green_deployment,
         describe_blue_green_deployments,
         switchover_blue_green_deployment,

@@ -106,6 +106,13 @@ def _validate_modify(sim: RealisticRds, backend: RDSBackend, params: Any) -> tup
     _check_cluster_group(backend, params.get("DBClusterParameterGroupName"), family)
     instance_group = params.get("DBInstanceParameterGroupName")
     major = upgrading and catalogue.major_of(requested) != catalogue.major_of(current)
+    if major and getattr(cluster, "global_cluster_identifier", None):
+        # Aurora User Guide, "Upgrading an Amazon Aurora global database": a major version upgrade upgrades
+        # the global database cluster, not the clusters it contains (the exact error text is not documented)
+        raise InvalidParameterCombination(
+            f"DB cluster {cluster.db_cluster_identifier} is a member of a global database: upgrade the major "
+            "version of the global cluster with ModifyGlobalCluster."
+        )
     if instance_group is not None and not major:
         raise InvalidParameterCombination(
             "The DBInstanceParameterGroupName parameter is only valid in combination with the "

@@ -160,3 +160,62 @@ def test_the_wrapper_deletes_a_switched_over_deployment_without_delete_target(rd
     assert {c["DBClusterIdentifier"] for c in rds.describe_db_clusters()["DBClusters"]} == {"prod-db", "prod-db-old1"}
     left = Rds(rds).find_blue_green(bgd_id)
     assert left is None or left["Status"] == "DELETING"
+
+
+# --- global database members ----------------------------------------------------------------------------------
+
+
+def test_a_global_database_member_is_not_upgraded_to_a_new_major_on_its_own(rds: Any) -> None:
+    arn = create_cluster(rds)["DBClusterArn"]
+    rds.create_global_cluster(GlobalClusterIdentifier="orders-global", SourceDBClusterIdentifier=arn)
+    code, message = error_of(
+        lambda: rds.modify_db_cluster(
+            DBClusterIdentifier="prod-db", EngineVersion="14.18", AllowMajorVersionUpgrade=True, ApplyImmediately=True
+        )
+    )
+    assert code == "InvalidParameterCombination" and "ModifyGlobalCluster" in message
+    assert describe_cluster(rds, "prod-db")["EngineVersion"] == "13.20"
+
+
+# --- RDS Proxy ------------------------------------------------------------------------------------------------
+
+
+def _proxy(rds: Any, name: str = "app-proxy") -> None:
+    subnets = [s["SubnetId"] for s in boto3.client("ec2", region_name="us-east-1").describe_subnets()["Subnets"]][:2]
+    rds.create_db_proxy(
+        DBProxyName=name,
+        EngineFamily="POSTGRESQL",
+        Auth=[{"SecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:app", "IAMAuth": "DISABLED"}],
+        RoleArn="arn:aws:iam::123456789012:role/app-proxy",
+        VpcSubnetIds=subnets,
+    )
+
+
+def test_a_cluster_cannot_be_added_to_a_proxy_once_its_deployment_exists(rds: Any) -> None:
+    available_bgd(rds, readers=0)
+    _proxy(rds)
+    code, message = error_of(
+        lambda: rds.register_db_proxy_targets(DBProxyName="app-proxy", DBClusterIdentifiers=["prod-db"])
+    )
+    assert code == "InvalidParameterCombination" and "prod-db" in message
+    assert rds.describe_db_proxy_targets(DBProxyName="app-proxy")["Targets"] == []
+
+
+def test_a_proxy_that_already_targets_blue_is_kept_and_found_by_the_wrapper(rds: Any) -> None:
+    source = prepare_blue(rds, readers=0)
+    _proxy(rds)
+    rds.register_db_proxy_targets(DBProxyName="app-proxy", DBClusterIdentifiers=["prod-db"])
+    create_target_groups(rds)
+    assert create_bgd(rds, source)["Status"] == "PROVISIONING"
+    assert Rds(rds).proxies_targeting("prod-db") == ["app-proxy"]
+    assert Rds(rds).proxies_targeting("other-db") == []
+
+
+def test_blue_green_of_a_global_member_targeted_by_a_proxy_is_refused(rds: Any) -> None:
+    source = prepare_blue(rds, readers=0)
+    rds.create_global_cluster(GlobalClusterIdentifier="orders-global", SourceDBClusterIdentifier=source)
+    _proxy(rds)
+    rds.register_db_proxy_targets(DBProxyName="app-proxy", DBClusterIdentifiers=["prod-db"])
+    create_target_groups(rds)
+    code, message = error_of(lambda: create_bgd(rds, source))
+    assert code == "InvalidParameterCombination" and "app-proxy" in message
