@@ -2,9 +2,10 @@
 
 - Safety net: an execution of this stack's state machine that FAILED, TIMED_OUT or was ABORTED
   is notified even when the workflow could not notify it itself (an abort, a timeout).
-- RDS events of the configured clusters (upgrade and switchover) and of blue/green deployments
-  are notified as they happen. Blue/green deployment ids are unknown at synth, so those events
-  are matched by event id only; the notifier keeps the ones whose source is a configured cluster.
+- RDS events of the configured clusters (in-place upgrade) and of blue/green deployments (their
+  creation, switchover, per-cluster switchover and sequence synchronization) are notified as they
+  happen. Blue/green deployment ids are unknown at synth, so those events are matched by event id
+  only; the notifier keeps the ones whose source is a configured cluster.
 - Wake-ups: every cluster, instance and cluster snapshot event whose identifier starts with a
   configured cluster id, and every blue/green deployment event, goes to the wake function, which
   completes the waits registered for that resource (the waiting step then re-describes: RDS
@@ -137,7 +138,7 @@ class EventRules(Construct):
         self.cluster_events = [
             self._rule(
                 _numbered("ClusterEvents", index),
-                "Upgrade and switchover events of the configured clusters",
+                "Upgrade events of the configured clusters",
                 pattern,
                 notifier,
             )

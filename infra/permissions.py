@@ -237,21 +237,20 @@ PROXIES_READ = (
     "to find those that target the cluster (DescribeDBProxies, DescribeDBProxyTargets), read-only."
 )
 GLOBAL_BLUE_GREEN = (
-    "For a member of a global database, RDS creates, modifies and deletes global clusters on the caller's "
-    "behalf during blue/green create, switchover and delete, under names it generates; the Aurora User Guide "
-    "(Authorizing access to blue/green deployment operations) requires Create/Modify/DeleteGlobalCluster and "
-    "says partial name patterns cannot be used, only *."
+    "For a member of a global database, RDS manages the global cluster topology on the caller's behalf, under "
+    "names it generates: the Aurora User Guide (Authorizing access to blue/green deployment operations, "
+    "additional permissions for Aurora Global Database) requires CreateGlobalCluster to create, "
+    "ModifyGlobalCluster to switch over and DeleteGlobalCluster to delete a deployment, and says partial name "
+    "patterns cannot be used, only *. CreateGlobalCluster is also authorized on the (green) cluster it uses."
 )
 
 
-def _global_blue_green() -> Grant:
-    """The extra actions blue/green operations need when the source is a global database member."""
-    return Grant(
-        "GlobalDatabaseBlueGreen",
-        ("CreateGlobalCluster", "ModifyGlobalCluster", "DeleteGlobalCluster"),
-        (_all("global-cluster"), _all("cluster")),
-        GLOBAL_BLUE_GREEN,
+def _global_blue_green(action: str) -> Grant:
+    """The extra action a blue/green operation needs when the source is a global database member."""
+    resources = (
+        (_all("global-cluster"), _all("cluster")) if action == "CreateGlobalCluster" else (_all("global-cluster"),)
     )
+    return Grant(f"GlobalDatabase{action.removesuffix('GlobalCluster')}", (action,), resources, GLOBAL_BLUE_GREEN)
 
 
 def _preflight(scope: ClusterScope) -> tuple[Grant, ...]:
@@ -410,7 +409,7 @@ def _create_blue_green(scope: ClusterScope) -> tuple[Grant, ...]:
             GREEN_STAGING,
         ),
         Grant("TagGreen", ("AddTagsToResource",), green, GREEN_STAGING),
-        _global_blue_green(),
+        _global_blue_green("CreateGlobalCluster"),
     )
 
 
@@ -430,7 +429,7 @@ def _start_switchover(_: ClusterScope) -> tuple[Grant, ...]:
             "RenameClusters", ("ModifyDBCluster", "PromoteReadReplicaDBCluster"), (_all("cluster"),), SWITCHOVER_RENAMES
         ),
         Grant("RenameInstances", ("ModifyDBInstance",), (_all("db"),), SWITCHOVER_RENAMES),
-        _global_blue_green(),
+        _global_blue_green("ModifyGlobalCluster"),
     )
 
 
@@ -456,7 +455,7 @@ def _clean_up(scope: ClusterScope) -> tuple[Grant, ...]:
             OWN_NAMES,
         ),
         Grant("DeleteOldInstances", ("DeleteDBInstance",), (RdsResource("db", "*-old*"),), OLD_INSTANCES),
-        _global_blue_green(),
+        _global_blue_green("DeleteGlobalCluster"),
     )
 
 
@@ -582,7 +581,7 @@ def _abandon_blue_green(scope: ClusterScope) -> tuple[Grant, ...]:
             GREEN_CLUSTERS,
         ),
         Grant("DeleteGreenInstances", ("DeleteDBInstance",), (RdsResource("db", "*-green-*"),), GREEN_INSTANCES),
-        _global_blue_green(),
+        _global_blue_green("DeleteGlobalCluster"),
     )
 
 

@@ -257,7 +257,7 @@ def zero_etl_integrations(ctx: Context) -> CheckResult:
         problems,
         "fail",
         "A blue/green switchover is refused while the cluster has zero-ETL integrations: delete them, upgrade, "
-        "then recreate them (Amazon Redshift reloads the data); or use strategy in_place.",
+        "then recreate them; or use strategy in_place.",
     )
 
 

@@ -156,13 +156,21 @@ DATABASE_STEPS = {"PreflightFunction", "PostUpgradeFunction", "ConsistencyCheckF
 
 # what RDS checks on the caller when it acts on its behalf (AWS blue/green authorization docs)
 # for a global database member, RDS also creates, modifies and deletes global clusters on the caller's behalf
-GLOBAL_ON_BEHALF = {"CreateGlobalCluster", "ModifyGlobalCluster", "DeleteGlobalCluster"}
 ON_BEHALF: dict[str, set[str]] = {
-    "CreateBlueGreenFunction": {"CreateDBCluster", "CreateDBInstance", "CreateDBClusterEndpoint"} | GLOBAL_ON_BEHALF,
-    "StartSwitchoverFunction": {"ModifyDBCluster", "ModifyDBInstance", "PromoteReadReplicaDBCluster"}
-    | GLOBAL_ON_BEHALF,
-    "CleanUpFunction": GLOBAL_ON_BEHALF,
-    "AbandonBlueGreenFunction": GLOBAL_ON_BEHALF,
+    "CreateBlueGreenFunction": {
+        "CreateDBCluster",
+        "CreateDBInstance",
+        "CreateDBClusterEndpoint",
+        "CreateGlobalCluster",
+    },
+    "StartSwitchoverFunction": {
+        "ModifyDBCluster",
+        "ModifyDBInstance",
+        "PromoteReadReplicaDBCluster",
+        "ModifyGlobalCluster",
+    },
+    "CleanUpFunction": {"DeleteGlobalCluster"},
+    "AbandonBlueGreenFunction": {"DeleteGlobalCluster"},
 }
 
 READ_ONLY_PREFIXES = ("Describe", "List")
