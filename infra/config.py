@@ -294,6 +294,10 @@ class DeploymentConfig(BaseModel):
     database_access: DatabaseAccessConfig = DatabaseAccessConfig()
     """Optional: secrets and VPC placement for the in-database steps."""
 
+    approval_reserved_concurrency: int = Field(default=2, ge=1, le=50, strict=True)
+    """Reserved concurrency of the approval decision function, whose URL is public (auth NONE): a flood of
+    requests is throttled there instead of running up costs or using the account's unreserved concurrency."""
+
     @property
     def cluster_ids(self) -> tuple[str, ...]:
         return tuple(_id_of(item) for item in self.clusters)

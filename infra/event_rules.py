@@ -2,9 +2,10 @@
 
 - Safety net: an execution of this stack's state machine that FAILED, TIMED_OUT or was ABORTED
   is notified even when the workflow could not notify it itself (an abort, a timeout).
-- RDS events of the configured clusters (upgrade and switchover) and of blue/green deployments
-  are notified as they happen. Blue/green deployment ids are unknown at synth, so those events
-  are matched by event id only; the notifier keeps the ones whose source is a configured cluster.
+- RDS events of the configured clusters (in-place upgrade) and of blue/green deployments (their
+  creation, switchover, per-cluster switchover and sequence synchronization) are notified as they
+  happen. Blue/green deployment ids are unknown at synth, so those events are matched by event id
+  only; the notifier keeps the ones whose source is a configured cluster.
 - Wake-ups: every cluster, instance and cluster snapshot event whose identifier starts with a
   configured cluster id, and every blue/green deployment event, goes to the wake function, which
   completes the waits registered for that resource (the waiting step then re-describes: RDS
@@ -36,11 +37,14 @@ INSTANCE_EVENT = "RDS DB Instance Event"
 CLUSTER_SNAPSHOT_EVENT = "RDS DB Cluster Snapshot Event"
 BLUE_GREEN_EVENT = "RDS Blue Green Deployment Event"
 
-# aurora-upgrade-facts.md §7.2: upgrade preparation, in progress, major version upgraded, cannot be
-# upgraded; cluster switchover started, completed (renamed), canceled
-CLUSTER_EVENT_IDS = tuple(f"RDS-EVENT-{n}" for n in ("0363", "0177", "0176", "0174", "0259", "0260", "0261"))
-# blue/green: created, creation failed, switchover started, completed, canceled
-BLUE_GREEN_EVENT_IDS = tuple(f"RDS-EVENT-{n}" for n in ("0244", "0245", "0247", "0248", "0249"))
+# aurora-upgrade-facts.md §7.2: upgrade preparation, in progress, major version upgraded, cannot be upgraded
+CLUSTER_EVENT_IDS = tuple(f"RDS-EVENT-{n}" for n in ("0363", "0177", "0176", "0174"))
+# Blue/green deployment events (source type blue-green-deployment in the RDS event table, Aurora User Guide
+# "Amazon RDS event categories and event messages"): created, creation failed, switchover started, completed,
+# canceled; per-cluster switchover started, completed (renamed), canceled; sequence synchronization failed.
+BLUE_GREEN_EVENT_IDS = tuple(
+    f"RDS-EVENT-{n}" for n in ("0244", "0245", "0247", "0248", "0249", "0259", "0260", "0261", "0314")
+)
 
 RETRY_ATTEMPTS = 8
 MAX_EVENT_AGE = Duration.hours(2)
@@ -134,7 +138,7 @@ class EventRules(Construct):
         self.cluster_events = [
             self._rule(
                 _numbered("ClusterEvents", index),
-                "Upgrade and switchover events of the configured clusters",
+                "Upgrade events of the configured clusters",
                 pattern,
                 notifier,
             )

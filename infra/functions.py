@@ -65,6 +65,7 @@ class StepFunctionFactory:
         *,
         memory_mb: int = MEMORY_MB,
         timeout: Duration = TIMEOUT,
+        reserved_concurrency: int | None = None,
     ) -> lambda_.Function:
         grants = tuple(grants)
         role = iam.Role(
@@ -88,6 +89,7 @@ class StepFunctionFactory:
             log_group=log_group,
             role=role,
             environment={**POWERTOOLS_ENVIRONMENT, **(environment or {})},
+            reserved_concurrent_executions=reserved_concurrency,
         )
         log_group.grant_write(role)
         for grant in grants:

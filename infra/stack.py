@@ -108,7 +108,15 @@ class AuroraUpgradeStack(Stack):
         signing = {"APPROVAL_SIGNING_SECRET_ARN": tokens.signing_secret.secret_arn}
 
         # approval links and RDS events end waits: created first, the request function needs the URL
-        decision = self._function(APPROVAL_DECISION_FUNCTION, EVENT_HANDLERS, {**token_table, **signing})
+        # its URL is public: reserved concurrency caps what a flood of requests can cost and keeps it from using
+        # the account's unreserved concurrency (Lambda Developer Guide, "Configuring reserved concurrency"; a
+        # function URL serves at most 10 requests per second per unit of it, "Invoking Lambda function URLs")
+        decision = self._function(
+            APPROVAL_DECISION_FUNCTION,
+            EVENT_HANDLERS,
+            {**token_table, **signing},
+            reserved_concurrency=config.approval_reserved_concurrency,
+        )
         # GET reads the item; POST deletes it (the lock), and puts it back if Step Functions was not reached
         tokens.allow(decision, "Query", "DeleteItem", "PutItem")
         tokens.allow_signing(decision)
@@ -201,6 +209,7 @@ class AuroraUpgradeStack(Stack):
         handlers: Mapping[str, str],
         environment: Mapping[str, str] | None = None,
         extra: FunctionExtras | None = None,
+        reserved_concurrency: int | None = None,
     ) -> lambda_.Function:
         memory_mb, timeout = SIZES.get(function_id, (MEMORY_MB, TIMEOUT))
         return self._factory.create(
@@ -211,6 +220,7 @@ class AuroraUpgradeStack(Stack):
             extra,
             memory_mb=memory_mb,
             timeout=timeout,
+            reserved_concurrency=reserved_concurrency,
         )
 
     def _slack_webhook_function(self, secret_arn: str) -> lambda_.Function:

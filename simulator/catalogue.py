@@ -56,6 +56,24 @@ _RELEASES: dict[str, str] = {
     "17.5": "2025-05",
 }
 
+# Minors AWS has deprecated: DescribeDBEngineVersions lists them only with IncludeAll=true ("Specifies
+# whether to also list the engine versions that aren't available. The default is to list only available
+# engine versions", API reference DescribeDBEngineVersions), and nothing can be upgraded to them. Clusters
+# still running one exist, and are the ones that most need an upgrade. A scenario can set its own list.
+DEPRECATED: frozenset[str] = frozenset({"11.9", "12.9", "13.9"})
+
+# Lowest source minor per major that CreateBlueGreenDeployment accepts for Aurora PostgreSQL
+# (Aurora User Guide, "Supported Regions and Aurora DB engines for Blue/Green Deployments").
+BLUE_GREEN_MINIMUM: dict[int, str] = {
+    11: "11.21",
+    12: "12.16",
+    13: "13.12",
+    14: "14.9",
+    15: "15.4",
+    16: "16.1",
+    17: "17.4",
+}
+
 # Community GA of each major: a minor released before a major existed has no path to it.
 _MAJOR_GA: dict[int, str] = {
     11: "2018-10",
@@ -113,16 +131,25 @@ def _is_target(source: str, target: str) -> bool:
     return _RELEASES[target] >= released and _MAJOR_GA[t_major] <= released
 
 
-def upgrade_targets(version: str) -> list[str]:
-    """Versions ``version`` may be upgraded to, oldest first; empty for unknown versions."""
+def upgrade_targets(version: str, unavailable: frozenset[str] = DEPRECATED) -> list[str]:
+    """Available versions ``version`` may be upgraded to, oldest first; empty for unknown versions."""
     if version not in _RELEASES:
         return []
-    return [v for v in VERSIONS if _is_target(version, v)]
+    return [v for v in VERSIONS if v not in unavailable and _is_target(version, v)]
 
 
-def is_valid_upgrade(source: str, target: str) -> bool:
+def is_valid_upgrade(source: str, target: str, unavailable: frozenset[str] = DEPRECATED) -> bool:
     """True when ``target`` is in the ValidUpgradeTarget list of ``source``."""
-    return target in upgrade_targets(source)
+    return target in upgrade_targets(source, unavailable)
+
+
+def below_blue_green_minimum(version: str) -> str | None:
+    """The minimum blue/green source version of ``version``'s major when ``version`` is older, else None."""
+    major = major_of(version)
+    minimum = BLUE_GREEN_MINIMUM.get(major) if major is not None else None
+    if minimum is None or _key(version) >= _key(minimum):
+        return None
+    return minimum
 
 
 def _supports_zero_acu(version: str) -> bool:
@@ -147,7 +174,7 @@ def _upgrade_target(source: str, target: str) -> dict[str, Any]:
     }
 
 
-def _engine_version(version: str) -> dict[str, Any]:
+def _engine_version(version: str, unavailable: frozenset[str]) -> dict[str, Any]:
     major = _key(version)[0]
     return {
         "Engine": ENGINE,
@@ -156,13 +183,13 @@ def _engine_version(version: str) -> dict[str, Any]:
         "DBParameterGroupFamily": f"{ENGINE}{major}",
         "DBEngineDescription": "Aurora (PostgreSQL)",
         "DBEngineVersionDescription": f"Aurora PostgreSQL (Compatible with PostgreSQL {version})",
-        "ValidUpgradeTarget": [_upgrade_target(version, t) for t in upgrade_targets(version)],
+        "ValidUpgradeTarget": [_upgrade_target(version, t) for t in upgrade_targets(version, unavailable)],
         "ExportableLogTypes": ["postgresql"],
         "SupportsLogExportsToCloudwatchLogs": True,
         "SupportsReadReplica": True,
         "SupportedEngineModes": ["provisioned"],
         "SupportedFeatureNames": ["Lambda", "s3Export", "s3Import"],
-        "Status": "available",
+        "Status": "deprecated" if version in unavailable else "available",
         "SupportsParallelQuery": False,
         "SupportsGlobalDatabases": True,
         "SupportsBabelfish": major >= 13,
@@ -177,12 +204,22 @@ def _engine_version(version: str) -> dict[str, Any]:
     }
 
 
-def engine_versions(engine_version: str | None = None, family: str | None = None) -> list[dict[str, Any]]:
-    """boto3-shaped ``DBEngineVersion`` dicts, filtered like DescribeDBEngineVersions does."""
+def engine_versions(
+    engine_version: str | None = None,
+    family: str | None = None,
+    include_all: bool = False,
+    unavailable: frozenset[str] = DEPRECATED,
+) -> list[dict[str, Any]]:
+    """boto3-shaped ``DBEngineVersion`` dicts, filtered like DescribeDBEngineVersions does.
+
+    Unavailable (deprecated) versions only with ``include_all``, as the API does.
+    """
     return [
-        _engine_version(v)
+        _engine_version(v, unavailable)
         for v in VERSIONS
-        if (engine_version is None or v == engine_version) and (family is None or family_of(v) == family)
+        if (engine_version is None or v == engine_version)
+        and (family is None or family_of(v) == family)
+        and (include_all or v not in unavailable)
     ]
 
 

@@ -7,6 +7,7 @@ code, for example::
      {"kind": "blue_green_invalid_configuration"},
      {"kind": "blue_green_task_failed", "task": "DB_ENGINE_VERSION_UPGRADE"},
      {"kind": "switchover_failed"},
+     {"kind": "switchover_not_ready", "times": 3},
      {"kind": "in_place_prechecks_failed", "message": "..."},
      {"kind": "in_place_upgrade_failed"},
      {"kind": "error", "operation": "ModifyDBCluster", "code": "InvalidDBClusterStateFault",
@@ -119,6 +120,16 @@ class SwitchoverFailedFault(_Fault):
     )
 
 
+class SwitchoverNotReadyFault(_Fault):
+    """The first ``times`` switchover calls on an AVAILABLE deployment answer InvalidBlueGreenDeploymentStateFault.
+
+    RDS does this for a while right after a deployment turns AVAILABLE; Terraform's provider retries the
+    switchover for minutes because of it (hashicorp/terraform-provider-aws#36241).
+    """
+
+    kind: Literal["switchover_not_ready"]
+
+
 DEFAULT_PRECHECK_FAILURE = (
     'The ["reg*"] data types are used in user tables: column public.job_queue.handler has type regprocedure. '
     "Drop or alter these columns, then upgrade again. Please check the precheck log file for more details."
@@ -184,6 +195,7 @@ Fault = Annotated[
     | BlueGreenInvalidConfigurationFault
     | BlueGreenTaskFailedFault
     | SwitchoverFailedFault
+    | SwitchoverNotReadyFault
     | InPlacePrechecksFailedFault
     | InPlaceUpgradeFailedFault
     | TaskErrorFault,

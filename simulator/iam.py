@@ -338,7 +338,7 @@ Lookup = Callable[[str, str, dict[str, Any]], Any]  # (service, operation, param
 
 def _internal(kind: str, region: str) -> str:
     """A resource RDS creates under an internal name: only ``*`` can match it (see EXTRA_ACTIONS)."""
-    return f"arn:aws:rds:{region}:{ACCOUNT}:{kind}:rds-internal-{uuid.uuid4().hex[:12]}"
+    return _arn("rds", kind, f"rds-internal-{uuid.uuid4().hex[:12]}", region)
 
 
 def _customer_key(key_id: str | None, region: str, lookup: Lookup) -> str | None:

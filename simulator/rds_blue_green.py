@@ -71,11 +71,76 @@ def _check_logical_replication(sim: RealisticRds, backend: RDSBackend, cluster: 
             )
 
 
-def _check_targets(backend: RDSBackend, cluster: Any, params: Any) -> None:
+def _check_source_version(cluster: Any) -> None:
+    """Aurora PostgreSQL blue/green needs a minimum source minor per major.
+
+    The minimums are documented (Aurora User Guide, "Supported Regions and Aurora DB engines for
+    Blue/Green Deployments"); the exact error code and text RDS answers with are not, so the code is the
+    one RDS uses for other unsupported source configurations (InvalidParameterCombination).
+    """
+    minimum = catalogue.below_blue_green_minimum(cluster.engine_version)
+    if minimum is not None:
+        raise InvalidParameterCombination(
+            f"Blue/Green Deployments are not supported for aurora-postgresql {cluster.engine_version}. "
+            f"The source DB cluster must run version {minimum} or higher."
+        )
+
+
+_ENDED = {"SWITCHOVER_COMPLETED", "DELETING"}
+
+
+def _proxies_targeting(backend: RDSBackend, cluster_id: str) -> list[str]:
+    return [
+        proxy.db_proxy_name
+        for proxy in backend.db_proxies.values()
+        for group in proxy.proxy_target_groups.values()
+        for target in group.targets
+        if target.type == "TRACKED_CLUSTER" and target.rds_resource_id == cluster_id
+    ]
+
+
+def _check_proxies(backend: RDSBackend, cluster: Any) -> None:
+    """Aurora User Guide, "Using RDS Proxy with Blue/Green Deployments": not supported for a global database."""
+    proxies = _proxies_targeting(backend, cluster.db_cluster_identifier)
+    if proxies and getattr(cluster, "global_cluster_identifier", None):
+        raise InvalidParameterCombination(
+            f"RDS Proxy is not supported with blue/green deployments of a global database: "
+            f"{', '.join(proxies)} target DB cluster {cluster.db_cluster_identifier}."
+        )
+
+
+def _check_not_a_blue_source(backend: RDSBackend, cluster_ids: list[str]) -> None:
+    """Same page: once a deployment exists for a cluster, the cluster can't be added to an RDS proxy."""
+    for bgd in backend.blue_green_deployments.values():
+        source = str(bgd.source).rsplit(":cluster:", 1)[-1]
+        if bgd.status not in _ENDED and source in cluster_ids:
+            raise InvalidParameterCombination(
+                f"DB cluster {source} is the source of blue/green deployment "
+                f"{bgd.blue_green_deployment_identifier}: it can't be added to an RDS proxy until the deployment "
+                "is switched over or deleted."
+            )
+
+
+def _check_no_zero_etl(sim: RealisticRds, bgd: Any) -> None:
+    """Switchover is refused while the blue cluster has a zero-ETL integration.
+
+    Aurora User Guide, "Limitations and considerations for Amazon Aurora blue/green deployments": during
+    switchover the blue and green environments can't have zero-ETL integrations with Amazon Redshift; delete
+    the integration, switch over, recreate it. The error code and text are not documented.
+    """
+    names = [i["IntegrationName"] for i in sim.integrations if i["SourceArn"] in (bgd.source, bgd.target)]
+    if names:
+        raise InvalidParameterCombination(
+            f"Switchover is not supported while the blue/green deployment's clusters have zero-ETL integrations: "
+            f"{', '.join(names)}. Delete the integrations, switch over, then recreate them."
+        )
+
+
+def _check_targets(sim: RealisticRds, backend: RDSBackend, cluster: Any, params: Any) -> None:
     """Validate TargetEngineVersion and the target groups; default the groups on a family change."""
     current, target = cluster.engine_version, params.get("TargetEngineVersion") or cluster.engine_version
     if target != current:
-        check_upgrade(current, target, allow_major=True)
+        check_upgrade(sim, current, target, allow_major=True)
     family = catalogue.family_of(target)
     changes_family = family is not None and family != catalogue.family_of(current)
     cluster_group = params.get("TargetDBClusterParameterGroupName")
@@ -236,8 +301,10 @@ def patches(sim: RealisticRds) -> list[Patch]:
         if not self.backend._is_cluster(source):
             return create(self)  # instance deployments are not part of this simulator
         blue = find_cluster(source)
+        _check_source_version(blue)
+        _check_proxies(self.backend, blue)
         _check_logical_replication(sim, self.backend, blue)
-        _check_targets(self.backend, blue, self.params)
+        _check_targets(sim, self.backend, blue, self.params)
         created = payload(create(self))["BlueGreenDeployment"]
         bgd = self.backend.blue_green_deployments[created.blue_green_deployment_identifier]
         _after_create(sim, bgd, blue)
@@ -261,6 +328,12 @@ def patches(sim: RealisticRds) -> list[Patch]:
             return switchover(self)
         if bgd.status not in ("AVAILABLE", "SWITCHOVER_FAILED"):
             raise InvalidBlueGreenDeploymentStateFault(identifier)
+        if bgd.status == "AVAILABLE" and sim.injector.claim("switchover_not_ready") is not None:
+            # Right after AVAILABLE, RDS can still refuse the switchover for a while
+            # (hashicorp/terraform-provider-aws#36241: the provider retries it for minutes).
+            sim.injector.record("switchover_not_ready", "SwitchoverBlueGreenDeployment", identifier)
+            raise InvalidBlueGreenDeploymentStateFault(identifier)
+        _check_no_zero_etl(sim, bgd)
         sim.switchover_timeouts.append(None if timeout is None else int(timeout))
         state.switchover = sim.countdown("switchover", bgd_event(bgd, "RDS-EVENT-0248", _SWITCHED))
         state.frozen = False
@@ -274,14 +347,23 @@ def patches(sim: RealisticRds) -> list[Patch]:
         bgd = self.backend.blue_green_deployments.get(identifier)
         if bgd is not None and bgd.status == "SWITCHOVER_IN_PROGRESS":
             raise InvalidBlueGreenDeploymentStateFault(identifier)
-        if bgd is not None and self.params.get("DeleteTarget") and bgd.status == "SWITCHOVER_COMPLETED":
+        # API reference DeleteBlueGreenDeployment: "You can't specify this option if the blue/green deployment
+        # status is SWITCHOVER_COMPLETED" -- DeleteTarget=false included (the error code is not documented).
+        if bgd is not None and "DeleteTarget" in self.params and bgd.status == "SWITCHOVER_COMPLETED":
             raise InvalidParameterCombination(
                 "You can't delete the target of a blue/green deployment whose switchover is complete. "
                 "Delete the blue/green deployment without DeleteTarget."
             )
         return delete(self)
 
+    register_proxy_targets = RDSResponse.register_db_proxy_targets
+
+    def register_db_proxy_targets(self: RDSResponse) -> Any:
+        _check_not_a_blue_source(self.backend, list(self.params.get("DBClusterIdentifiers") or []))
+        return register_proxy_targets(self)
+
     handlers = [
+        register_db_proxy_targets,
         create_blue_green_deployment,
         describe_blue_green_deployments,
         switchover_blue_green_deployment,

@@ -1,15 +1,18 @@
-"""Two read-only RDS actions moto lacks, served from the catalogue: instance classes per version,
-and pending maintenance (none unless a scenario could declare some; the workflow only reads it)."""
+"""Read-only RDS actions moto lacks: instance classes per version (from the catalogue), pending
+maintenance (none unless a scenario could declare some; the workflow only reads it), and zero-ETL
+integrations (those a scenario or test gave the realism layer)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from moto.core.responses import ActionResult
+from moto.rds.exceptions import RDSClientError
 from moto.rds.responses import RDSResponse
 
 from simulator import catalogue
-from simulator.rds_realism_state import Patch
+from simulator.rds_realism_parameters import paginate
+from simulator.rds_realism_state import Patch, RealisticRds
 
 # Aurora PostgreSQL instance classes; the Graviton 1 and older Intel classes end at the majors AWS stopped them
 _CLASSES: dict[str, tuple[int, int]] = {
@@ -43,7 +46,7 @@ def _orderable(version: str, instance_class: str | None) -> list[dict[str, Any]]
     ]
 
 
-def patches() -> list[Patch]:
+def patches(sim: RealisticRds) -> list[Patch]:
     orderable = RDSResponse.describe_orderable_db_instance_options
 
     def describe_orderable_db_instance_options(self: RDSResponse) -> ActionResult:
@@ -55,7 +58,17 @@ def patches() -> list[Patch]:
     def describe_pending_maintenance_actions(self: RDSResponse) -> ActionResult:
         return ActionResult({"PendingMaintenanceActions": []})
 
+    def describe_integrations(self: RDSResponse) -> ActionResult:
+        # API reference DescribeIntegrations: IntegrationIdentifier (name or ARN) narrows the list
+        wanted = self.params.get("IntegrationIdentifier")
+        found = [i for i in sim.integrations if wanted in (None, i["IntegrationName"], i["IntegrationArn"])]
+        if wanted is not None and not found:
+            raise RDSClientError("IntegrationNotFoundFault", f"Integration {wanted} not found.")
+        page, marker = paginate(found, self.params)
+        return ActionResult({"Integrations": page, "Marker": marker})
+
     return [
+        Patch(RDSResponse, "describe_integrations", describe_integrations, create=True),
         Patch(RDSResponse, "describe_orderable_db_instance_options", describe_orderable_db_instance_options),
         Patch(RDSResponse, "describe_pending_maintenance_actions", describe_pending_maintenance_actions, create=True),
     ]

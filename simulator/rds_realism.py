@@ -94,7 +94,7 @@ def _all_patches(sim: RealisticRds) -> list[Patch]:
         *rds_realism_clusters.patches(sim),
         *rds_restore.patches(),
         *rds_blue_green.patches(sim),
-        *rds_operations_extra.patches(),
+        *rds_operations_extra.patches(sim),
     ]
     targets = [(p.owner, p.attribute) for p in patches]
     if len(targets) != len(set(targets)):
@@ -125,12 +125,14 @@ def realistic_rds(
     *,
     strict_parameters: bool = True,
     durations: dict[str, float] | None = None,
+    unavailable_versions: frozenset[str] | None = None,
 ) -> Iterator[RealisticRds]:
     """Patch moto's RDS for realism while the block runs; yields the counters/log handle.
 
     ``polls`` is how many describes a busy resource stays busy for (0 = done at the next describe).
     ``durations`` (kind -> simulated seconds, kinds in ``DURATION_KINDS``) makes those changes take
     time on the clock the caller sets as ``sim.clock`` instead of a number of describes.
+    ``unavailable_versions`` replaces the catalogue's deprecated minors (hidden without IncludeAll).
     ``strict_parameters`` rejects parameters the family does not have, as RDS does; turn it off only
     for tests that use parameters outside the simulator's catalogue.
     """
@@ -139,6 +141,8 @@ def realistic_rds(
         raise RuntimeError(f"moto internals changed, realism layer cannot patch: {missing}")
     sim = RealisticRds.create(_as_plan(faults), polls, strict_parameters)
     sim.durations = dict(durations or {})
+    if unavailable_versions is not None:
+        sim.unavailable_versions = frozenset(unavailable_versions)
     with ExitStack() as stack:
         for patch in _all_patches(sim):
             stack.enter_context(mock.patch.object(patch.owner, patch.attribute, patch.replacement, create=patch.create))

@@ -55,11 +55,11 @@ def family_mismatch(kind: str, name: str, family: str, wanted: str) -> InvalidPa
     )
 
 
-def check_upgrade(current: str, requested: str, allow_major: bool) -> None:
-    """Validate an EngineVersion change the way ModifyDBCluster does."""
+def check_upgrade(sim: RealisticRds, current: str, requested: str, allow_major: bool) -> None:
+    """Validate an EngineVersion change the way ModifyDBCluster does (never to a deprecated version)."""
     if catalogue.major_of(requested) != catalogue.major_of(current) and not allow_major:
         raise InvalidParameterCombination(MAJOR_FLAG_MESSAGE)
-    if not catalogue.is_valid_upgrade(current, requested):
+    if not catalogue.is_valid_upgrade(current, requested, sim.unavailable_versions):
         raise InvalidParameterCombination(
             f"Cannot find upgrade target from {current} with requested version {requested}."
         )
@@ -101,11 +101,18 @@ def _validate_modify(sim: RealisticRds, backend: RDSBackend, params: Any) -> tup
     current, requested = cluster.engine_version, params.get("EngineVersion")
     upgrading = bool(requested) and requested != current
     if upgrading:
-        check_upgrade(current, requested, bool(params.get("AllowMajorVersionUpgrade")))
+        check_upgrade(sim, current, requested, bool(params.get("AllowMajorVersionUpgrade")))
     family = catalogue.family_of(requested if upgrading else current)
     _check_cluster_group(backend, params.get("DBClusterParameterGroupName"), family)
     instance_group = params.get("DBInstanceParameterGroupName")
     major = upgrading and catalogue.major_of(requested) != catalogue.major_of(current)
+    if major and getattr(cluster, "global_cluster_identifier", None):
+        # Aurora User Guide, "Upgrading an Amazon Aurora global database": a major version upgrade upgrades
+        # the global database cluster, not the clusters it contains (the exact error text is not documented)
+        raise InvalidParameterCombination(
+            f"DB cluster {cluster.db_cluster_identifier} is a member of a global database: upgrade the major "
+            "version of the global cluster with ModifyGlobalCluster."
+        )
     if instance_group is not None and not major:
         raise InvalidParameterCombination(
             "The DBInstanceParameterGroupName parameter is only valid in combination with the "

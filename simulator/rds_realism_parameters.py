@@ -153,7 +153,12 @@ def patches(sim: RealisticRds) -> list[Patch]:
         versions = (
             []
             if engine not in (None, catalogue.ENGINE)
-            else catalogue.engine_versions(self.params.get("EngineVersion"), self.params.get("DBParameterGroupFamily"))
+            else catalogue.engine_versions(
+                self.params.get("EngineVersion"),
+                self.params.get("DBParameterGroupFamily"),
+                include_all=bool(self.params.get("IncludeAll")),
+                unavailable=sim.unavailable_versions,
+            )
         )
         page, marker = paginate(versions, self.params)
         return ActionResult({"DBEngineVersions": page, "Marker": marker})

@@ -17,6 +17,7 @@ from weakref import WeakKeyDictionary
 
 from moto.core.utils import utcnow
 
+from simulator import catalogue
 from simulator.faults import Fault, FaultInjector, FaultPlan, InjectedFault
 
 IN_SYNC = "in-sync"
@@ -202,6 +203,10 @@ class RealisticRds:
     clock: Clock = lambda: 0.0
     timed_changes: list[TimedChange] = field(default_factory=list)
     strict_parameters: bool = True
+    # versions the catalogue shows as deprecated: hidden without IncludeAll, never an upgrade target
+    unavailable_versions: frozenset[str] = catalogue.DEPRECATED
+    # zero-ETL integrations (moto has none), boto3-shaped Integration dicts served by DescribeIntegrations
+    integrations: list[dict[str, Any]] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)
     switchover_timeouts: list[int | None] = field(default_factory=list)
     # --- internal state, keyed by moto model objects ---
@@ -230,6 +235,20 @@ class RealisticRds:
     def switchover_timeout(self) -> int | None:
         """SwitchoverTimeout of the last accepted switchover call (None if the caller omitted it)."""
         return self.switchover_timeouts[-1] if self.switchover_timeouts else None
+
+    def add_zero_etl_integration(self, source_arn: str, name: str) -> dict[str, Any]:
+        """An active zero-ETL integration of ``source_arn`` with an Amazon Redshift namespace."""
+        account_region = source_arn.split(":cluster:", 1)[0]
+        integration = {
+            "IntegrationName": name,
+            "IntegrationArn": f"{account_region}:integration:{name}",
+            "SourceArn": source_arn,
+            "TargetArn": f"{account_region.replace(':rds:', ':redshift-serverless:')}:namespace/{name}",
+            "Status": "active",
+            "CreateTime": utcnow(),
+        }
+        self.integrations.append(integration)
+        return integration
 
     def countdown(self, kind: str, event: EventSpec | None = None) -> Countdown:
         """Busy for ``polls`` describes, or for ``durations[kind]`` simulated seconds when given."""

@@ -103,11 +103,18 @@ def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level:
         isolated_imports({spec.asset_dir for spec in workflow.functions.values()}),
         environment(env_values),
         mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
-        realistic_rds(plan, polls=scenario.polls, durations=dict(scenario.durations)) as realism,
+        realistic_rds(
+            plan,
+            polls=scenario.polls,
+            durations=dict(scenario.durations),
+            unavailable_versions=None
+            if scenario.deprecated_versions is None
+            else frozenset(scenario.deprecated_versions),
+        ) as realism,
         mapped_endpoints(scenario.endpoints),
     ):
         realism.clock = lambda: recorder.clock_seconds
-        seed(scenario)
+        seed(scenario, realism)
         stack = StackResources(workflow.resources, scenario.region)
         stack.create()
         authorizer = authorizer_for(workflow.resources, stack.resolve, scenario.region)

@@ -13,6 +13,8 @@ from typing import Any, Literal
 import boto3
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from simulator.rds_realism_state import RealisticRds
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -50,6 +52,13 @@ class ClusterSpec(_Model):
     # "customer": storage encrypted with a customer managed KMS key made for the scenario; "aws": the AWS
     # managed key aws/rds; null: unencrypted
     encryption: Literal["customer", "aws"] | None = None
+    global_cluster: str | None = Field(
+        default=None, description="identifier of a global database this cluster is the primary of"
+    )
+    zero_etl_integrations: list[str] = Field(
+        default=[], description="names of zero-ETL integrations (with Amazon Redshift) the cluster is the source of"
+    )
+    rds_proxies: list[str] = Field(default=[], description="names of RDS proxies that target the cluster")
 
     @model_validator(mode="after")
     def _one_writer(self) -> ClusterSpec:
@@ -124,6 +133,11 @@ class Scenario(_Model):
         description="cluster id prefix -> host:port its endpoint answers on (e.g. the green cluster -> a real "
         "PostgreSQL for the post-upgrade step)",
     )
+    deprecated_versions: list[str] | None = Field(
+        default=None,
+        description="engine versions AWS no longer offers (listed only with IncludeAll, never an upgrade target); "
+        "default: the catalogue's (11.9, 12.9, 13.9)",
+    )
     expect: Expectation | None = None
 
     @classmethod
@@ -131,11 +145,12 @@ class Scenario(_Model):
         return cls.model_validate(json.loads(path.read_text()))
 
 
-def seed(scenario: Scenario) -> None:
+def seed(scenario: Scenario, realism: RealisticRds) -> None:
     """Create the starting world in moto (inside mock_aws and the realism layer)."""
     rds = boto3.client("rds", region_name=scenario.region)
     for cluster in [scenario.cluster, *scenario.other_clusters]:
         create_cluster(rds, cluster)
+        attach_features(rds, cluster, realism)
     secrets = boto3.client("secretsmanager", region_name=scenario.region)
     for name, value in scenario.secrets.items():
         secrets.create_secret(Name=name, SecretString=json.dumps(value))
@@ -154,6 +169,29 @@ def _create_parameter_group(rds: Any, spec: ParameterGroupSpec, scope: str) -> N
         )
         if spec.parameters:
             rds.modify_db_parameter_group(DBParameterGroupName=spec.name, Parameters=_items(spec))
+
+
+def attach_features(rds: Any, cluster: ClusterSpec, realism: RealisticRds) -> None:
+    """Global database membership, RDS proxies and zero-ETL integrations of a seeded cluster."""
+    arn = rds.describe_db_clusters(DBClusterIdentifier=cluster.id)["DBClusters"][0]["DBClusterArn"]
+    if cluster.global_cluster:
+        rds.create_global_cluster(GlobalClusterIdentifier=cluster.global_cluster, SourceDBClusterIdentifier=arn)
+    if cluster.rds_proxies:
+        region = rds.meta.region_name
+        subnets = [s["SubnetId"] for s in boto3.client("ec2", region_name=region).describe_subnets()["Subnets"]][:2]
+        for name in cluster.rds_proxies:
+            rds.create_db_proxy(
+                DBProxyName=name,
+                EngineFamily="POSTGRESQL",
+                Auth=[
+                    {"SecretArn": f"arn:aws:secretsmanager:{region}:123456789012:secret:{name}", "IAMAuth": "DISABLED"}
+                ],
+                RoleArn=f"arn:aws:iam::123456789012:role/{name}",
+                VpcSubnetIds=subnets,
+            )
+            rds.register_db_proxy_targets(DBProxyName=name, DBClusterIdentifiers=[cluster.id])
+    for name in cluster.zero_etl_integrations:
+        realism.add_zero_etl_integration(arn, name)
 
 
 def _items(spec: ParameterGroupSpec) -> list[dict[str, str]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from upgrade.errors import AwsThrottled, ClusterBusy, ClusterNotFound
+from upgrade.errors import AwsThrottled, ClusterBusy, ClusterNotFound, SwitchoverNotReady
 
 _THROTTLING = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
 _BUSY = {"InvalidDBClusterStateFault", "InvalidDBInstanceState", "InvalidDBInstanceStateFault"}
@@ -148,9 +148,18 @@ class Rds:
             self._client.remove_tags_from_resource(ResourceName=arn, TagKeys=keys)
 
     # engine catalogue
-    def engine_version(self, version: str) -> Json | None:
+    def engine_version(self, version: str, include_unavailable: bool = False) -> Json | None:
+        """One catalogue entry; ``include_unavailable`` also finds deprecated versions.
+
+        API reference DescribeDBEngineVersions: "The default is to list only available engine versions"
+        (IncludeAll lists the others). A cluster's current version may be deprecated; a target must not be.
+        """
         versions = self._pages(
-            "describe_db_engine_versions", "DBEngineVersions", Engine="aurora-postgresql", EngineVersion=version
+            "describe_db_engine_versions",
+            "DBEngineVersions",
+            Engine="aurora-postgresql",
+            EngineVersion=version,
+            IncludeAll=include_unavailable,
         )
         return versions[0] if versions else None
 
@@ -175,6 +184,19 @@ class Rds:
             DBInstanceClass=instance_class,
         )
         return bool(options)
+
+    def zero_etl_integrations(self, cluster_arn: str) -> list[Json]:
+        """Zero-ETL integrations whose source is this cluster (API reference DescribeIntegrations)."""
+        return [i for i in self._pages("describe_integrations", "Integrations") if i.get("SourceArn") == cluster_arn]
+
+    def proxies_targeting(self, cluster_id: str) -> list[str]:
+        """Names of the RDS proxies with this cluster registered as their target (TRACKED_CLUSTER)."""
+        names = []
+        for proxy in self._pages("describe_db_proxies", "DBProxies"):
+            targets = self._pages("describe_db_proxy_targets", "Targets", DBProxyName=proxy["DBProxyName"])
+            if any(t.get("Type") == "TRACKED_CLUSTER" and t.get("RdsResourceId") == cluster_id for t in targets):
+                names.append(str(proxy["DBProxyName"]))
+        return names
 
     def pending_maintenance(self, cluster_arn: str) -> list[Json]:
         return self._pages(
@@ -310,19 +332,35 @@ class Rds:
         return dict(response["BlueGreenDeployment"])
 
     def switchover(self, deployment_id: str, timeout_seconds: int) -> Json:
-        with translated_errors():
-            response = self._client.switchover_blue_green_deployment(
-                BlueGreenDeploymentIdentifier=deployment_id, SwitchoverTimeout=timeout_seconds
-            )
+        """Start the switchover of an AVAILABLE deployment.
+
+        RDS may refuse it with InvalidBlueGreenDeploymentStateFault for a while after the deployment turned
+        AVAILABLE (hashicorp/terraform-provider-aws#36241): raised as SwitchoverNotReady, which the state
+        machine retries with backoff. The caller has just seen the deployment AVAILABLE.
+        """
+        try:
+            with translated_errors():
+                response = self._client.switchover_blue_green_deployment(
+                    BlueGreenDeploymentIdentifier=deployment_id, SwitchoverTimeout=timeout_seconds
+                )
+        except ClientError as error:
+            if error_code(error) == "InvalidBlueGreenDeploymentStateFault":
+                raise SwitchoverNotReady(str(error)) from error
+            raise
         return dict(response["BlueGreenDeployment"])
 
     def delete_blue_green(self, deployment_id: str, delete_target: bool = False) -> None:
-        """Delete the deployment object; with ``delete_target`` (before a switchover only) green goes too."""
+        """Delete the deployment object; with ``delete_target`` (before a switchover only) green goes too.
+
+        DeleteTarget is sent only when true: the API refuses the option, even false, once the status is
+        SWITCHOVER_COMPLETED (API reference DeleteBlueGreenDeployment).
+        """
+        options = {"DeleteTarget": True} if delete_target else {}
         with translated_errors():
             _absent_on(
                 {"BlueGreenDeploymentNotFoundFault"},
                 lambda: self._client.delete_blue_green_deployment(
-                    BlueGreenDeploymentIdentifier=deployment_id, DeleteTarget=delete_target
+                    BlueGreenDeploymentIdentifier=deployment_id, **options
                 ),
             )
 

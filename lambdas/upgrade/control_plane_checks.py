@@ -13,9 +13,22 @@ from typing import Any
 
 from aws.rds import Rds
 from upgrade.report import CheckResult, Evidence, Status
+from upgrade.versions import Version, parse_version
 
 Json = dict[str, Any]
 _SERVERLESS = "db.serverless"
+
+# Lowest source version per major that Aurora PostgreSQL blue/green deployments accept (Aurora User Guide,
+# "Supported Regions and Aurora DB engines for Blue/Green Deployments"); CreateBlueGreenDeployment refuses older.
+BLUE_GREEN_MINIMUM_SOURCE: dict[int, Version] = {
+    11: Version(11, 21),
+    12: Version(12, 16),
+    13: Version(13, 12),
+    14: Version(14, 9),
+    15: Version(15, 4),
+    16: Version(16, 1),
+    17: Version(17, 4),
+}
 
 
 @dataclass(frozen=True)
@@ -172,16 +185,110 @@ def secrets_manager_password(ctx: Context) -> CheckResult:
     )
 
 
+def _global_cluster(ctx: Context) -> str | None:
+    identifier = ctx.cluster.get("GlobalClusterIdentifier")
+    return str(identifier).rsplit(":", 1)[-1] if identifier else None
+
+
 def global_database(ctx: Context) -> CheckResult:
-    problems = []
-    if ctx.cluster.get("GlobalClusterIdentifier") or ctx.cluster.get("GlobalWriteForwardingStatus"):
-        problems.append(_cluster_evidence(ctx, "the cluster belongs to a global database"))
+    """Blue/green supports global database members; a major upgrade in place is done on the global cluster.
+
+    Aurora User Guide, "Supported Regions and Aurora DB engines for Blue/Green Deployments" (Aurora PostgreSQL
+    clusters configured as Aurora Global Database included) and "Upgrading an Amazon Aurora global database"
+    (a major version upgrade upgrades the global database cluster, not the clusters it contains; not possible
+    while the RPO feature, rds.global_db_rpo, is on).
+    """
+    global_id = _global_cluster(ctx)
+    if ctx.strategy == "blue_green" or global_id is None:
+        return _result(
+            "CP-global-database",
+            "Global database member upgraded through the global cluster (in place)",
+            [],
+            "fail",
+            "",
+            reason="blue/green deployments support global database members"
+            if global_id
+            else "not a global database member",
+        )
     return _result(
         "CP-global-database",
-        "Not a global database member",
+        "Global database member upgraded through the global cluster (in place)",
+        [_cluster_evidence(ctx, f"is a member of global database {global_id}")],
+        "fail",
+        f"Use strategy blue_green, or upgrade the global database itself: turn off rds.global_db_rpo, then "
+        f"modify-global-cluster --global-cluster-identifier {global_id} --engine-version {ctx.target_version} "
+        "--allow-major-version-upgrade.",
+    )
+
+
+def blue_green_source_version(ctx: Context) -> CheckResult:
+    """CreateBlueGreenDeployment refuses a source below its major's minimum: found here, before any change."""
+    version = parse_version(str(ctx.cluster["EngineVersion"]))
+    minimum = BLUE_GREEN_MINIMUM_SOURCE.get(version.major)
+    problems = []
+    if ctx.strategy == "blue_green" and minimum is not None and version < minimum:
+        problems.append(
+            _cluster_evidence(
+                ctx, f"runs {version}; blue/green needs {minimum} or higher on PostgreSQL {version.major}"
+            )
+        )
+    return _result(
+        "CP-blue-green-source-version",
+        "Source version supported by blue/green deployments",
         problems,
         "fail",
-        "Upgrade the global cluster (modify-global-cluster) with its own runbook; reset rds.global_db_rpo.",
+        f"Apply a minor upgrade to {minimum} or later first (modify-db-cluster --engine-version), then run the "
+        "upgrade again; or use strategy in_place.",
+        reason="" if ctx.strategy == "blue_green" else "in-place upgrades have no minimum source version",
+    )
+
+
+def zero_etl_integrations(ctx: Context) -> CheckResult:
+    """Aurora User Guide, blue/green limitations: no zero-ETL integration may exist during the switchover."""
+    if ctx.strategy != "blue_green":
+        return _result("CP-zero-etl", "No zero-ETL integration (blue/green)", [], "fail", "", reason="in-place upgrade")
+    problems = [
+        Evidence(object_name=str(i.get("IntegrationName")), detail=f"zero-ETL integration to {i.get('TargetArn')}")
+        for i in ctx.rds.zero_etl_integrations(ctx.cluster["DBClusterArn"])
+    ]
+    return _result(
+        "CP-zero-etl",
+        "No zero-ETL integration (blue/green)",
+        problems,
+        "fail",
+        "A blue/green switchover is refused while the cluster has zero-ETL integrations: delete them, upgrade, "
+        "then recreate them; or use strategy in_place.",
+    )
+
+
+def rds_proxies(ctx: Context) -> CheckResult:
+    """Aurora User Guide, "Using RDS Proxy with Blue/Green Deployments".
+
+    A proxy follows the switchover only if blue was its target before the deployment was created (blue
+    cannot be added to a proxy afterwards); connections through it drop when green is promoted; RDS Proxy
+    with blue/green is not supported for a global database.
+    """
+    if ctx.strategy != "blue_green":
+        return _result("CP-rds-proxy", "RDS Proxy targets (blue/green)", [], "warn", "", reason="in-place upgrade")
+    proxies = ctx.rds.proxies_targeting(ctx.cluster["DBClusterIdentifier"])
+    global_id = _global_cluster(ctx)
+    detail = (
+        f"targets this cluster, a member of global database {global_id}: RDS Proxy is not supported with "
+        "blue/green deployments of a global database"
+        if global_id
+        else "targets this cluster: it follows the switchover; its connections drop when green is promoted"
+    )
+    problems = [Evidence(object_name=name, detail=detail) for name in proxies]
+    return _result(
+        "CP-rds-proxy",
+        "RDS Proxy targets (blue/green)",
+        problems,
+        "fail" if global_id else "warn",
+        "Deregister the cluster from these proxies or use strategy in_place."
+        if global_id
+        else "Do not register this cluster with another proxy until the upgrade ends: a cluster added after "
+        "the deployment is created is not supported. Applications must reconnect after the switchover.",
+        reason="" if proxies else "no RDS Proxy targets the cluster",
     )
 
 
@@ -277,7 +384,10 @@ CHECKS: tuple[Check, ...] = (
     serverless_capacity,
     parameter_groups,
     secrets_manager_password,
+    blue_green_source_version,
     global_database,
+    zero_etl_integrations,
+    rds_proxies,
     cross_region_replicas,
     pending_maintenance,
     existing_blue_green,

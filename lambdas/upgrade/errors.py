@@ -23,6 +23,10 @@ class ClusterBusy(TransientError):
     """The cluster or an instance is in a state that refuses the call right now."""
 
 
+class SwitchoverNotReady(TransientError):
+    """RDS refused the switchover of an AVAILABLE deployment for now (it does so for a while after AVAILABLE)."""
+
+
 class InvalidUpgradeInput(UpgradeError):
     """The execution input is malformed: a field is missing, extra or of the wrong type."""
 

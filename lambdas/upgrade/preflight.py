@@ -47,7 +47,7 @@ def run_preflight(
         return _plan(request, cluster, rds, source_family, source_family, state.execution.name, already=True)
     _require_upgrade_direction(source, target)
     _require_valid_target(rds, source, target)
-    target_description = rds.engine_version(str(target)) or {}
+    target_description = _available_target(rds, target)
     target_family = str(target_description["DBParameterGroupFamily"])
     plan = _plan(request, cluster, rds, source_family, target_family, state.execution.name, already=False)
     context = control_plane_checks.Context(
@@ -150,7 +150,8 @@ def _require_upgrade_direction(source: Version, target: Version) -> None:
 
 
 def _require_valid_target(rds: Rds, source: Version, target: Version) -> None:
-    description = rds.engine_version(str(source))
+    # the cluster may run a deprecated minor: those are listed only with IncludeAll, and need the upgrade most
+    description = rds.engine_version(str(source), include_unavailable=True)
     if description is None:
         raise UpgradeTargetInvalid(f"the engine catalogue does not know {ENGINE} {source}")
     majors = [t["EngineVersion"] for t in description.get("ValidUpgradeTarget", []) if t.get("IsMajorVersionUpgrade")]
@@ -162,6 +163,16 @@ def _require_valid_target(rds: Rds, source: Version, target: Version) -> None:
         )
 
 
+def _available_target(rds: Rds, target: Version) -> dict[str, Any]:
+    """The target's catalogue entry; a version AWS no longer offers (deprecated) cannot be upgraded to."""
+    description = rds.engine_version(str(target))
+    if description is None:
+        known = rds.engine_version(str(target), include_unavailable=True) is not None
+        reason = "is no longer available (deprecated)" if known else "is not in the engine catalogue"
+        raise UpgradeTargetInvalid(f"{ENGINE} {target} {reason}; choose an available version of that major")
+    return description
+
+
 def _deployment_of_ours(rds: Rds, cluster_arn: str, our_name: str) -> str | None:
     """A deployment an earlier attempt of this upgrade created (adopted); others are a preflight failure."""
     for deployment in rds.blue_green_deployments(cluster_arn):
@@ -171,7 +182,8 @@ def _deployment_of_ours(rds: Rds, cluster_arn: str, our_name: str) -> str | None
 
 
 def _family(rds: Rds, version: str) -> str:
-    description = rds.engine_version(version)
+    """Parameter group family of a version the cluster (or a snapshot) runs, deprecated ones included."""
+    description = rds.engine_version(version, include_unavailable=True)
     if description is None:
         raise UpgradeTargetInvalid(f"the engine catalogue does not know {ENGINE} {version}")
     return str(description["DBParameterGroupFamily"])

@@ -299,6 +299,12 @@ WILDCARD_EXCEPTIONS: dict[tuple[str, str, str, str], str] = {
     ("CreateInstancesFunction", "CreateMembers", "db", "*"): "RECREATE_MEMBERS",
     ("CreateInstancesFunction", "CreateMembers", "pg", "*"): "RECREATE_MEMBERS",
     ("DeleteFailedClusterFunction", "DeleteAsideInstances", "db", "*-aside-*"): "ASIDE_INSTANCES",
+    # a global database member: RDS manages the global cluster topology on the caller's behalf
+    ("CreateBlueGreenFunction", "GlobalDatabaseCreate", "global-cluster", "*"): "GLOBAL_BLUE_GREEN",
+    ("CreateBlueGreenFunction", "GlobalDatabaseCreate", "cluster", "*"): "GLOBAL_BLUE_GREEN",
+    ("StartSwitchoverFunction", "GlobalDatabaseModify", "global-cluster", "*"): "GLOBAL_BLUE_GREEN",
+    ("CleanUpFunction", "GlobalDatabaseDelete", "global-cluster", "*"): "GLOBAL_BLUE_GREEN",
+    ("AbandonBlueGreenFunction", "GlobalDatabaseDelete", "global-cluster", "*"): "GLOBAL_BLUE_GREEN",
 }
 # an exception that needs RDS's own wildcard is only acceptable where that same action is also
 # authorized on the configured cluster (IAM requires every resource of the call to be allowed)
@@ -336,6 +342,7 @@ def test_mutating_grants_name_only_the_configured_cluster_or_a_listed_exception(
     assert broad_cluster_changes == {
         ("CreateBlueGreenFunction", "ProvisionGreen", "cluster", "*"),
         ("CreateBlueGreenFunction", "TagGreen", "cluster", "*"),
+        ("CreateBlueGreenFunction", "GlobalDatabaseCreate", "cluster", "*"),
         ("StartSwitchoverFunction", "RenameClusters", "cluster", "*"),
         ("AbandonBlueGreenFunction", "DeleteStagingEnvironment", "cluster", "*"),
     }

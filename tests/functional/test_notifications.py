@@ -250,3 +250,18 @@ def test_without_configured_clusters_every_rds_event_is_reported(topic: str, mon
     monkeypatch.delenv("CLUSTERS")
     assert call(handler, _cluster_event("staging-db"))["published"] is True
     assert _sent(topic)[0]["attributes"]["cluster_id"]["Value"] == "staging-db"
+
+
+def test_a_failed_sequence_synchronization_is_delivered_as_a_failure(rds_client: Any, topic: str) -> None:
+    deployment_id = _deployment_of(rds_client, "prod-db")
+    event = _rds_event(
+        "RDS Blue Green Deployment Event",
+        deployment_id,
+        "RDS-EVENT-0314",
+        "Sequence synchronization for the switchover of blue/green deployment failed.",
+        f"arn:aws:rds:{REGION}:{DEFAULT_ACCOUNT_ID}:deployment:{deployment_id}",
+    )
+    assert call(handler, event)["published"] is True
+    [sent] = _sent(topic)
+    assert "RDS-EVENT-0314" in sent["message"]
+    assert sent["attributes"]["cluster_id"]["Value"] == "prod-db"

@@ -116,3 +116,19 @@ def test_no_other_function_touches_the_tokens_or_completes_tasks(synthesized: Sy
 def test_the_state_machine_is_named_as_the_callbacks_expect(synthesized: Synthesized) -> None:
     [machine] = synthesized.of_type("AWS::StepFunctions::StateMachine").values()
     assert synthesized.flatten(machine["Properties"]["StateMachineName"]) == "<AWS::StackName>-upgrade"
+
+
+def test_the_public_approval_function_has_a_small_reserved_concurrency(synthesized: Synthesized) -> None:
+    _, decision = synthesized.function("ApprovalDecisionFunction")
+    assert decision["ReservedConcurrentExecutions"] == 2  # the configuration's default
+    _, request = synthesized.function("RequestApprovalFunction")
+    assert "ReservedConcurrentExecutions" not in request  # only the public one is capped
+
+
+def test_the_approval_reserved_concurrency_is_configurable_and_bounded() -> None:
+    from infra.config import DeploymentConfig
+
+    assert DeploymentConfig.model_validate({"clusters": ["prod-db"], "approval_reserved_concurrency": 5})
+    for wrong in (0, 51, "2"):
+        with pytest.raises(ValueError, match="approval_reserved_concurrency"):
+            DeploymentConfig.model_validate({"clusters": ["prod-db"], "approval_reserved_concurrency": wrong})

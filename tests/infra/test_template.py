@@ -156,10 +156,22 @@ SIZES = {"PostUpgradeFunction": (512, 900), "ConsistencyCheckFunction": (256, 60
 DATABASE_STEPS = {"PreflightFunction", "PostUpgradeFunction", "ConsistencyCheckFunction"}
 
 # what RDS checks on the caller when it acts on its behalf (AWS blue/green authorization docs)
+# for a global database member, RDS also creates, modifies and deletes global clusters on the caller's behalf
 ON_BEHALF: dict[str, set[str]] = {
-    "CreateBlueGreenFunction": {"CreateDBCluster", "CreateDBInstance", "CreateDBClusterEndpoint"},
-    "StartSwitchoverFunction": {"ModifyDBCluster", "PromoteReadReplicaDBCluster"},
-    "AbandonBlueGreenFunction": {"DeleteDBCluster", "DeleteDBInstance", "DeleteDBClusterEndpoint"},
+    "CreateBlueGreenFunction": {
+        "CreateDBCluster",
+        "CreateDBInstance",
+        "CreateDBClusterEndpoint",
+        "CreateGlobalCluster",
+    },
+    "StartSwitchoverFunction": {"ModifyDBCluster", "PromoteReadReplicaDBCluster", "ModifyGlobalCluster"},
+    "CleanUpFunction": {"DeleteGlobalCluster"},
+    "AbandonBlueGreenFunction": {
+        "DeleteDBCluster",
+        "DeleteDBInstance",
+        "DeleteDBClusterEndpoint",
+        "DeleteGlobalCluster",
+    },
 }
 
 READ_ONLY_PREFIXES = ("Describe", "List")

@@ -257,8 +257,8 @@ CLUSTER, INSTANCE, SNAPSHOT, BLUE_GREEN = (
         ("orders-db", "RDS-EVENT-0177", True),  # upgrade in progress
         ("reports-db", "RDS-EVENT-0363", True),  # a bare id counts as much as a scheduled one
         ("prod-db-green-4x7kqd", "RDS-EVENT-0174", True),  # green, named by RDS
-        ("prod-db-old1", "RDS-EVENT-0260", True),  # blue after the switchover rename
-        ("prod-db", "RDS-EVENT-0261", True),  # switchover canceled
+        ("prod-db-old1", "RDS-EVENT-0176", True),  # blue after the switchover rename
+        ("prod-db", "RDS-EVENT-0261", False),  # a blue/green deployment event, never a cluster event
         ("billing-db", "RDS-EVENT-0176", False),  # another cluster
         ("prod-dbx", "RDS-EVENT-0176", False),  # a name that only starts like a configured one
         ("prod-db", "RDS-EVENT-0150", False),  # stopped: not an upgrade event
@@ -284,6 +284,10 @@ def test_cluster_event_rule_ignores_instance_events(synthesized: Synthesized) ->
         ("RDS-EVENT-0247", True),
         ("RDS-EVENT-0248", True),
         ("RDS-EVENT-0249", True),
+        ("RDS-EVENT-0259", True),  # cluster switchover started, sent as a blue/green deployment event
+        ("RDS-EVENT-0260", True),  # cluster switchover completed (blue renamed)
+        ("RDS-EVENT-0261", True),  # cluster switchover canceled
+        ("RDS-EVENT-0314", True),  # sequence synchronization failed
         ("RDS-EVENT-0246", False),  # deployment deleted: the workflow's own clean-up
         ("RDS-EVENT-0409", False),
     ],

@@ -86,9 +86,9 @@ def statuses_until_available(rds: Any, instance_id: str, limit: int = 10) -> lis
     return seen
 
 
-def prepare_blue(rds: Any, cluster_id: str = "prod-db", readers: int = 1) -> str:
-    """A 13.20 cluster whose custom group has logical replication in effect (writer rebooted)."""
-    create_cluster(rds, cluster_id, readers=readers)
+def prepare_blue(rds: Any, cluster_id: str = "prod-db", readers: int = 1, version: str = "13.20") -> str:
+    """A cluster (13.20 by default) whose custom group has logical replication in effect (writer rebooted)."""
+    create_cluster(rds, cluster_id, version=version, readers=readers)
     create_group(rds, f"{cluster_id}-apg13", "aurora-postgresql13", rds__logical_replication="1")
     rds.modify_db_cluster(
         DBClusterIdentifier=cluster_id, DBClusterParameterGroupName=f"{cluster_id}-apg13", ApplyImmediately=True
