@@ -212,12 +212,13 @@ def cluster_state_lines(state: WorkflowState, rds: Rds, *, after_failure: bool =
         return ["Nothing was changed: the workflow stopped before its first change."]
     cluster = rds.find_cluster(cluster_id)
     if cluster is None:
-        return [f"Cluster {cluster_id} was not found under its name."]
-    lines = [
-        f"Cluster {cluster_id} now: status {cluster.get('Status')}, version {cluster.get('EngineVersion')}, "
-        f"cluster parameter group {cluster.get('DBClusterParameterGroup')}"
-    ]
-    scaling = cluster.get("ServerlessV2ScalingConfiguration")
+        lines = _not_under_its_name(state, rds, cluster_id)
+    else:
+        lines = [
+            f"Cluster {cluster_id} now: status {cluster.get('Status')}, version {cluster.get('EngineVersion')}, "
+            f"cluster parameter group {cluster.get('DBClusterParameterGroup')}"
+        ]
+    scaling = (cluster or {}).get("ServerlessV2ScalingConfiguration")
     if scaling and state.capacity is not None and state.capacity.changed and after_failure:
         lines.append(
             f"Serverless v2 capacity: {scaling.get('MinCapacity')}-{scaling.get('MaxCapacity')} ACU; the workflow "
@@ -225,6 +226,8 @@ def cluster_state_lines(state: WorkflowState, rds: Rds, *, after_failure: bool =
         )
     if state.snapshot and after_failure:
         lines.append(f"Pre-upgrade snapshot (kept): {state.snapshot.snapshot_id} ({state.snapshot.status})")
+    elif state.plan.restore_snapshot_id and after_failure:
+        lines.append(f"Snapshot to restore from (kept): {state.plan.restore_snapshot_id}")
     deployment = state.switchover or state.blue_green
     if deployment:
         live = rds.find_blue_green(deployment.deployment_id)
@@ -233,27 +236,41 @@ def cluster_state_lines(state: WorkflowState, rds: Rds, *, after_failure: bool =
     return lines
 
 
-def _restore_step(state: WorkflowState, text: str) -> NextStep:
+def _not_under_its_name(state: WorkflowState, rds: Rds, cluster_id: str) -> list[str]:
+    """Where the cluster went: a rollback or restore that stopped after the rename left it under the aside name."""
     assert state.plan is not None
-    return start_execution_step(
-        text,
-        state.execution.state_machine,
-        {
-            "action": "restore",
-            "cluster_id": state.plan.cluster.cluster_id,
-            "snapshot_id": state.snapshot.snapshot_id if state.snapshot else "<snapshot>",
-        },
-    )
+    aside_id = (state.aside.aside_cluster_id if state.aside else None) or state.plan.names.aside_cluster_id
+    aside = rds.find_cluster(aside_id)
+    if aside is None:
+        return [f"No cluster is named {cluster_id} now, and none is named {aside_id}."]
+    members = ", ".join(sorted(m["DBInstanceIdentifier"] for m in aside.get("DBClusterMembers", []))) or "none"
+    return [
+        f"No cluster is named {cluster_id} now: its endpoints do not answer. The cluster that held the name was "
+        f"moved aside as {aside_id} (status {aside.get('Status')}, version {aside.get('EngineVersion')}; "
+        f"instances: {members})."
+    ]
+
+
+def _restore_step(state: WorkflowState, text: str) -> NextStep:
+    """The restore input that finishes (or undoes) what this run left: it is preflight-checked like any other."""
+    assert state.plan is not None
+    snapshot_id = state.snapshot.snapshot_id if state.snapshot else state.plan.restore_snapshot_id
+    restore_input = {"action": "restore", "cluster_id": state.plan.cluster.cluster_id, "snapshot_id": snapshot_id}
+    if state.plan.restore_snapshot_source:
+        restore_input["snapshot_source_cluster_id"] = state.plan.restore_snapshot_source
+    return start_execution_step(text, state.execution.state_machine, restore_input)
 
 
 def next_steps(state: WorkflowState, step: str) -> list[NextStep]:
     deployment = state.switchover or state.blue_green
     if state.plan is None or step == "Preflight":
         return [NextStep(text="fix the input or the cluster as the reason says, then start a new execution.")]
-    if step in _ROLLBACK_STEPS and state.snapshot is not None:
+    if step in _ROLLBACK_STEPS and (state.snapshot is not None or state.plan.restore_snapshot_id):
+        what = "restore" if state.plan.action == "restore" else "rollback"
         text = (
-            f"the rollback did not finish at {step}; {state.plan.cluster.cluster_id} may be left as the failed "
-            "upgrade left it. The pre-upgrade snapshot is kept; finish with a restore execution."
+            f"the {what} did not finish at {step} (where the cluster is now: above). Finish it with a restore "
+            f"execution: it moves aside what still holds the original names, restores the snapshot under "
+            f"{state.plan.cluster.cluster_id} and recreates its instances."
         )
         return [_restore_step(state, text)]
     if state.rollback is not None and not state.rollback.needed:

@@ -87,6 +87,7 @@ def move_aside(state: WorkflowState, rds: Rds) -> AsideProgress:
     if replaced is None:
         return progress.model_copy(update={"ready": True})  # nothing under the name to move (standalone restore)
     if replaced["DBClusterIdentifier"] == plan.cluster.cluster_id:
+        rds.add_tags(replaced["DBClusterArn"], {naming.MOVED_ASIDE_FROM_TAG: plan.cluster.cluster_id})
         rds.modify_cluster(plan.cluster.cluster_id, NewDBClusterIdentifier=plan.names.aside_cluster_id)
         progress = progress.model_copy(update={"aside_cluster_id": plan.names.aside_cluster_id})
         return _not_yet(progress, first_pass, "the cluster rename")
@@ -99,6 +100,7 @@ def move_aside(state: WorkflowState, rds: Rds) -> AsideProgress:
         if name not in expected or instance.get("DBInstanceStatus") in _MOVING:
             continue
         renamed[name] = expected[name]
+        rds.add_tags(instance["DBInstanceArn"], {naming.ORIGINAL_ID_TAG: name})
         rds.modify_instance(name, NewDBInstanceIdentifier=renamed[name])
     progress = progress.model_copy(
         update={"aside_cluster_id": replaced["DBClusterIdentifier"], "renamed_instances": renamed}
