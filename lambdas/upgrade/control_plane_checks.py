@@ -221,27 +221,52 @@ def pending_maintenance(ctx: Context) -> CheckResult:
     )
 
 
+# An earlier run's deployment in these statuses is adopted (the re-run goes on waiting for it, then switches over);
+# in any other live status (SWITCHOVER_FAILED, INVALID_CONFIGURATION, ...) the workflow cannot go on from it.
+ADOPTABLE_BLUE_GREEN = {"PROVISIONING", "AVAILABLE"}
+_GONE_BLUE_GREEN = {"SWITCHOVER_COMPLETED", "DELETING"}
+
+
 def existing_blue_green(ctx: Context) -> CheckResult:
-    gone = {"SWITCHOVER_COMPLETED", "DELETING"}
-    others = [
+    """Another deployment blocks a new one; our own from an earlier run is adopted only when it can go on."""
+    blocking = [
         d
         for d in ctx.rds.blue_green_deployments(ctx.cluster["DBClusterArn"])
-        if d.get("Status") not in gone and d.get("BlueGreenDeploymentName") != ctx.our_blue_green_name
+        if d.get("Status") not in _GONE_BLUE_GREEN and not _adopted(ctx, d)
     ]
     problems = [
         Evidence(
             object_name=d.get("BlueGreenDeploymentIdentifier"),
-            detail=f"{d.get('BlueGreenDeploymentName')} is {d.get('Status')}",
+            detail=f"{d.get('BlueGreenDeploymentName')} is {d.get('Status')}; its green cluster "
+            f"{green_cluster_id(d) or '(none)'} still runs and is billed",
         )
-        for d in others
+        for d in blocking
     ]
+    commands = "; ".join(delete_blue_green_command(str(d.get("BlueGreenDeploymentIdentifier"))) for d in blocking)
     return _result(
         "CP-existing-blue-green",
-        "No other blue/green deployment on the cluster",
+        "Another blue/green deployment on the cluster" if problems else "No blue/green deployment in the way",
         problems,
         "fail",
-        "Switch it over or delete it (delete-blue-green-deployment) before starting another upgrade.",
+        "A cluster takes one blue/green deployment at a time, and this one cannot be continued. If its green "
+        f"environment is not needed, delete the deployment with it: {commands}; then start the upgrade again.",
     )
+
+
+def _adopted(ctx: Context, deployment: Json) -> bool:
+    ours = deployment.get("BlueGreenDeploymentName") == ctx.our_blue_green_name
+    return ours and deployment.get("Status") in ADOPTABLE_BLUE_GREEN
+
+
+def green_cluster_id(deployment: Json) -> str | None:
+    target = deployment.get("Target")
+    return str(target).rsplit(":", 1)[-1] if target else None
+
+
+def delete_blue_green_command(deployment_id: str) -> str:
+    """DeleteTarget deletes green with the deployment; AWS refuses it after a completed switchover (API reference,
+    DeleteBlueGreenDeployment), so this is only advised for deployments that did not switch over."""
+    return f"aws rds delete-blue-green-deployment --blue-green-deployment-identifier {deployment_id} --delete-target"
 
 
 def deletion_protection(ctx: Context) -> CheckResult:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from aws.rds import Rds
+from upgrade import control_plane_checks
 from upgrade.messages import (
     Message,
     NextStep,
@@ -120,7 +122,7 @@ def _failed(state: WorkflowState, rds: Rds, message: _Build) -> Message:
         lines += [report.text(), ""]
     lines += cluster_state_lines(state, rds)
     title = f"{cluster_id_of(state)} upgrade to {target_of(state)} FAILED at {step}"
-    return message("failure", title, step, lines, next_steps(state, step))
+    return message("failure", title, step, lines, next_steps(state, step, _live_deployment(state, rds)))
 
 
 def success_lines(state: WorkflowState) -> list[str]:
@@ -230,10 +232,18 @@ def cluster_state_lines(state: WorkflowState, rds: Rds, *, after_failure: bool =
         lines.append(f"Snapshot to restore from (kept): {state.plan.restore_snapshot_id}")
     deployment = state.switchover or state.blue_green
     if deployment:
-        live = rds.find_blue_green(deployment.deployment_id)
+        live = _live_deployment(state, rds)
         status = live.get("Status") if live else "deleted"
         lines.append(f"Blue/green deployment {deployment.name} ({deployment.deployment_id}): {status}")
+        green = control_plane_checks.green_cluster_id(live) if live else None
+        if live and green and status != "SWITCHOVER_COMPLETED":
+            lines.append(f"Green cluster {green} is still running, and billed, until deleted with the deployment.")
     return lines
+
+
+def _live_deployment(state: WorkflowState, rds: Rds) -> dict[str, Any] | None:
+    deployment = state.switchover or state.blue_green
+    return rds.find_blue_green(deployment.deployment_id) if deployment else None
 
 
 def _not_under_its_name(state: WorkflowState, rds: Rds, cluster_id: str) -> list[str]:
@@ -261,7 +271,7 @@ def _restore_step(state: WorkflowState, text: str) -> NextStep:
     return start_execution_step(text, state.execution.state_machine, restore_input)
 
 
-def next_steps(state: WorkflowState, step: str) -> list[NextStep]:
+def next_steps(state: WorkflowState, step: str, live_deployment: dict[str, Any] | None = None) -> list[NextStep]:
     deployment = state.switchover or state.blue_green
     if state.plan is None or step == "Preflight":
         return [NextStep(text="fix the input or the cluster as the reason says, then start a new execution.")]
@@ -301,6 +311,9 @@ def next_steps(state: WorkflowState, step: str) -> list[NextStep]:
             ),
             NextStep(text="start a new execution once the cause is fixed."),
         ]
+    live_status = live_deployment.get("Status") if live_deployment else None
+    if deployment is not None and live_status in ("SWITCHOVER_FAILED", "INVALID_CONFIGURATION", "AVAILABLE"):
+        return _green_left_running(state, deployment.deployment_id)
     if state.switchover is not None and state.verification is None:
         return [
             NextStep(
@@ -309,6 +322,24 @@ def next_steps(state: WorkflowState, step: str) -> list[NextStep]:
             )
         ]
     return [NextStep(text="read the reason above; the pre-upgrade snapshot is kept for a restore if needed.")]
+
+
+def _green_left_running(state: WorkflowState, deployment_id: str) -> list[NextStep]:
+    """The switchover did not happen (AWS rolls a failed one back): blue serves, green still runs and costs."""
+    cluster_id = cluster_id_of(state)
+    return [
+        NextStep(
+            text=f"{cluster_id} (blue) still serves the old version. The green environment is still running, and "
+            "billed: if you do not need it for inspection, delete the deployment with it:",
+            command=control_plane_checks.delete_blue_green_command(deployment_id),
+        ),
+        start_execution_step(
+            "then, once the cause is fixed, start the upgrade again (while this deployment exists, a new execution "
+            "stops at preflight, before any change):",
+            state.execution.state_machine,
+            state.input,
+        ),
+    ]
 
 
 def _capacity_lines(state: WorkflowState) -> tuple[list[str], list[NextStep]]:

@@ -14,13 +14,6 @@ from upgrade.report import CheckResult, PreflightReport
 from upgrade.versions import Version, parse_version
 
 ENGINE = "aurora-postgresql"
-_ACTIVE_BLUE_GREEN = {
-    "PROVISIONING",
-    "AVAILABLE",
-    "SWITCHOVER_IN_PROGRESS",
-    "INVALID_CONFIGURATION",
-    "SWITCHOVER_FAILED",
-}
 
 
 DatabaseChecks = Callable[[UpgradeInput, dict[str, Any]], list[CheckResult]]
@@ -214,9 +207,11 @@ def _require_valid_target(rds: Rds, source: Version, target: Version) -> None:
 
 
 def _deployment_of_ours(rds: Rds, cluster_arn: str, our_name: str) -> str | None:
-    """A deployment an earlier attempt of this upgrade created (adopted); others are a preflight failure."""
+    """A deployment an earlier attempt of this upgrade created, still provisioning or ready (adopted: the re-run
+    goes on from it); in any other status it fails the CP-existing-blue-green check instead."""
     for deployment in rds.blue_green_deployments(cluster_arn):
-        if deployment.get("Status") in _ACTIVE_BLUE_GREEN and deployment.get("BlueGreenDeploymentName") == our_name:
+        adoptable = deployment.get("Status") in control_plane_checks.ADOPTABLE_BLUE_GREEN
+        if adoptable and deployment.get("BlueGreenDeploymentName") == our_name:
             return str(deployment["BlueGreenDeploymentIdentifier"])
     return None
 

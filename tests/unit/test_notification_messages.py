@@ -391,6 +391,40 @@ def _dev(stage: str) -> dict[str, Any]:
     return state
 
 
+def _failed_switchover() -> dict[str, Any]:
+    """AWS rolled the switchover back (SWITCHOVER_FAILED): blue serves, green still runs."""
+    state = _prod("failed")
+    state["blue_green"] |= {"status": "AVAILABLE", "ready": True}
+    state["switchover"] = state["blue_green"] | {"status": "SWITCHOVER_FAILED"}
+    state["failure"] = {
+        "CheckSwitchover": {
+            "Error": "SwitchoverFailed",
+            "Cause": json.dumps(
+                {
+                    "errorMessage": "switchover of prod-db-upgrade-13-20-to-14-18 failed: Switchover timed out; "
+                    "AWS rolled it back, blue keeps serving on the old version",
+                    "errorType": "SwitchoverFailed",
+                }
+            ),
+        }
+    }
+    return state
+
+
+def _interrupted_rollback() -> dict[str, Any]:
+    """The rollback renamed the cluster aside, then an instance rename was refused."""
+    state = _dev("rolled_back")
+    del state["restore"], state["restore_verification"]
+    state["aside"] = {"aside_cluster_id": "dev-db-aside-3f9a1c", "ready": False, "poll": _poll()}
+    state["failure"]["MoveAside"] = {
+        "Error": "DBInstanceAlreadyExistsFault",
+        "Cause": json.dumps(
+            {"errorMessage": "DB instance already exists", "errorType": "DBInstanceAlreadyExistsFault"}
+        ),
+    }
+    return state
+
+
 def _preflight_report() -> dict[str, Any]:
     state = _prod("preflight_passed")
     state["input"] = PROD_INPUT | {"mode": "preflight"}
@@ -456,6 +490,16 @@ def _prod_rds(deployment: str | None, min_capacity: float = 2.0) -> _Rds:
 
 
 NO_RDS = _Rds({}, {})
+_ASIDE_RDS = _Rds(
+    {
+        "dev-db-aside-3f9a1c": {
+            "Status": "failed",
+            "EngineVersion": "14.18",
+            "DBClusterMembers": [{"DBInstanceIdentifier": "dev-db-writer"}, {"DBInstanceIdentifier": "dev-db-reader"}],
+        }
+    },
+    {},
+)
 
 MILESTONE_CASES = {
     **{f"{milestone}": (_prod(milestone), milestone) for milestone in MILESTONES if milestone != "post_upgrade_done"},
@@ -470,6 +514,8 @@ OUTCOME_CASES = {
     "succeeded": (_prod("succeeded"), NO_RDS),
     "succeeded_in_place": (_dev("succeeded"), NO_RDS),
     "failed": (_prod("failed"), _prod_rds("INVALID_CONFIGURATION")),
+    "failed_switchover": (_failed_switchover(), _prod_rds("SWITCHOVER_FAILED")),
+    "failed_rollback_interrupted": (_interrupted_rollback(), _ASIDE_RDS),
     "capacity_not_restored": (_prod("capacity_not_restored"), _prod_rds("INVALID_CONFIGURATION")),
     "already_upgraded": (_already_upgraded(), NO_RDS),
     "preflight_report": (_preflight_report(), NO_RDS),
@@ -557,7 +603,7 @@ def test_milestone_messages_match_their_snapshots(name: str) -> None:
 def test_outcome_messages_match_their_snapshots(name: str) -> None:
     raw, rds = OUTCOME_CASES[name]
     message = outcome_message(_State.model_validate(raw), rds, NOW)  # type: ignore[arg-type]
-    assert message.event == name.removesuffix("_in_place")
+    assert message.event == ("failed" if name.startswith("failed") else name.removesuffix("_in_place"))
     _check_snapshot(f"outcome-{name}", message)
 
 
