@@ -283,6 +283,13 @@ def next_steps(state: WorkflowState, step: str, live_deployment: dict[str, Any] 
             f"{state.plan.cluster.cluster_id} and recreates its instances."
         )
         return [_restore_step(state, text)]
+    if state.rollback is not None and state.rollback.restore_advised:
+        text = (
+            f"No rollback: {state.rollback.reason}. To put the cluster "
+            "back as the pre-upgrade snapshot holds it, start a restore execution: it moves the cluster aside (kept), "
+            "restores the snapshot under its name and recreates its instances."
+        )
+        return [_restore_step(state, text)]
     if state.rollback is not None and not state.rollback.needed:
         text = f"No rollback: {state.rollback.reason}. Fix the cause the reason names, then start a new execution."
         return [NextStep(text=text)]

@@ -366,6 +366,7 @@ class RestoreProgress(_Lenient):
 class RollbackDecision(_Lenient):
     needed: bool
     reason: str
+    restore_advised: bool = False  # not rolled back (the input said not to), but only a restore puts it back
     ready: bool = True  # False while the cluster is still changing: decide after the next wait
     poll: Poll | None = None
 

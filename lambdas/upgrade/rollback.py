@@ -37,8 +37,19 @@ def assess_rollback(state: WorkflowState, rds: Rds) -> RollbackDecision:
     plan = state.require_plan()
     if plan.force_rollback and not state.failure:
         return RollbackDecision(needed=True, reason="the input asked for a rollback (force_rollback)")
-    if not plan.rollback_on_failure:
-        return RollbackDecision(needed=False, reason="rollback_on_failure is false: the cluster is left as it is")
+    decision = _assess(state, rds)
+    if plan.rollback_on_failure or not decision.needed:
+        return decision
+    # the input said not to roll back: the cluster is left as it is, and the message gives the restore input
+    return RollbackDecision(
+        needed=False,
+        restore_advised=True,
+        reason=f"rollback_on_failure is false, so the cluster is left as it is: {decision.reason}",
+    )
+
+
+def _assess(state: WorkflowState, rds: Rds) -> RollbackDecision:
+    plan = state.require_plan()
     cluster = rds.find_cluster(plan.cluster.cluster_id)
     if cluster is None:
         return RollbackDecision(needed=True, reason="the cluster is gone from its name")
