@@ -33,12 +33,19 @@ Check = Callable[[Context], CheckResult]
 
 
 def _result(
-    check_id: str, title: str, problems: list[Evidence], severity: Status, remediation: str, reason: str = ""
+    check_id: str,
+    title: str,
+    problems: list[Evidence],
+    severity: Status,
+    remediation: str,
+    reason: str = "",
+    finding: str = "",
 ) -> CheckResult:
     status: Status = severity if problems else "pass"
     return CheckResult(
         id=check_id,
         title=title,
+        finding=finding if problems else "",
         scope="control-plane",
         status=status,
         evidence=problems,
@@ -71,6 +78,7 @@ def cluster_available(ctx: Context) -> CheckResult:
         problems,
         "fail",
         "Wait until the cluster and its instances are available and pending changes are applied.",
+        finding="The cluster or an instance is not available, or has changes pending",
     )
 
 
@@ -87,6 +95,7 @@ def instance_classes_supported(ctx: Context) -> CheckResult:
         problems,
         "fail",
         "Modify those instances to a class the target version supports (e.g. r6g/r7g) before upgrading.",
+        finding="An instance class is not offered on the target version",
     )
 
 
@@ -122,6 +131,7 @@ def serverless_capacity(ctx: Context) -> CheckResult:
         "fail",
         "Change the cluster's capacity range to one the target version supports.",
         reason="the workflow raises a minimum below 1.0 ACU to 1.0 for blue/green and restores it after",
+        finding="Serverless v2 capacity does not fit the target",
     )
 
 
@@ -154,7 +164,8 @@ def parameter_groups(ctx: Context) -> CheckResult:
         "Custom cluster parameter group with logical replication in effect",
         problems,
         "warn",
-        "The workflow sets it and reboots the writer (a short outage): run it in a maintenance window, "
+        finding="Logical replication is not yet in effect: the workflow turns it on, with a writer reboot",
+        remediation="The workflow sets it and reboots the writer (a short outage): run it in a maintenance window, "
         "or set rds.logical_replication = 1 and reboot beforehand.",
     )
 
@@ -169,6 +180,7 @@ def secrets_manager_password(ctx: Context) -> CheckResult:
         problems,
         "fail",
         "Blue/green deployments do not support it: turn off ManageMasterUserPassword, or use in_place.",
+        finding="The master password is managed by Secrets Manager (blue/green refuses it)",
     )
 
 
@@ -182,6 +194,7 @@ def global_database(ctx: Context) -> CheckResult:
         problems,
         "fail",
         "Upgrade the global cluster (modify-global-cluster) with its own runbook; reset rds.global_db_rpo.",
+        finding="The cluster is a global database member",
     )
 
 
@@ -198,6 +211,7 @@ def cross_region_replicas(ctx: Context) -> CheckResult:
         problems,
         severity,
         "Blue/green does not support cross-Region replicas; in place, upgrade replicas first or recreate them after.",
+        finding="The cluster has cross-Region read replicas",
     )
 
 
@@ -218,6 +232,7 @@ def pending_maintenance(ctx: Context) -> CheckResult:
         "warn",
         "Apply or defer the pending maintenance first (apply-pending-maintenance-action), so it does "
         "not run in the middle of the upgrade.",
+        finding="Maintenance actions are pending",
     )
 
 
@@ -278,7 +293,8 @@ def deletion_protection(ctx: Context) -> CheckResult:
         "Deletion protection on",
         problems,
         "warn",
-        "Turn it on for production clusters; the workflow turns it off only to delete a cluster the "
+        finding="Deletion protection is off",
+        remediation="Turn it on for production clusters; the workflow turns it off only to delete a cluster the "
         "input asks it to delete.",
     )
 
@@ -293,6 +309,7 @@ def backtrack(ctx: Context) -> CheckResult:
         problems,
         "fail",
         "Blue/green deployments do not support backtrack; turn it off first.",
+        finding="Backtrack is configured",
     )
 
 

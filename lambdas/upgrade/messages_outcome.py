@@ -82,7 +82,7 @@ def outcome_message(state: WorkflowState, rds: Rds, now: datetime) -> Message:
         body = [f"{cluster_id} already runs {target}. Nothing was changed."]
         return message("info", f"{cluster_id} already runs {target}: nothing to do", "Preflight", body, [])
     if event == "succeeded":
-        warnings = [f"  - {c.id}: {c.title}" for c in report.warnings] if report else []
+        warnings = [line for check in report.warnings for line in check.lines()] if report else []
         carried = ["", "Preflight warnings:", *warnings] if warnings else []
         next_steps = [NextStep(text="update engine_version and parameter group names in your infrastructure code.")]
         body = success_lines(state) + carried + result_lines(state)
@@ -295,10 +295,7 @@ def next_steps(state: WorkflowState, step: str, live_deployment: dict[str, Any] 
         return [NextStep(text=text)]
     if state.aside is not None or state.restore is not None:
         aside = state.aside.aside_cluster_id if state.aside else "unchanged"
-        text = (
-            "the rollback itself did not finish. The pre-upgrade snapshot is kept; the replaced cluster is "
-            f"{aside}. Finish with a restore execution."
-        )
+        text = f"the rollback itself did not finish; the replaced cluster is {aside}. Finish with a restore execution."
         return [_restore_step(state, text)]
     if state.abandoned is not None:
         return [
@@ -328,7 +325,15 @@ def next_steps(state: WorkflowState, step: str, live_deployment: dict[str, Any] 
                 "if the switchover did not happen, blue still serves the old version."
             )
         ]
-    return [NextStep(text="read the reason above; the pre-upgrade snapshot is kept for a restore if needed.")]
+    if state.snapshot is not None and state.snapshot.status == "available":
+        return [NextStep(text="read the reason above; the pre-upgrade snapshot is kept for a restore if needed.")]
+    # the engine changes (in place, or at the switchover) only after the snapshot is available
+    snapshot = (
+        f"the pre-upgrade snapshot {state.snapshot.snapshot_id} is '{state.snapshot.status}', not available"
+        if state.snapshot is not None
+        else "no pre-upgrade snapshot was taken"
+    )
+    return [NextStep(text=f"read the reason above: {snapshot}, and the engine version was not changed.")]
 
 
 def _green_left_running(state: WorkflowState, deployment_id: str) -> list[NextStep]:

@@ -411,6 +411,24 @@ def _failed_switchover() -> dict[str, Any]:
     return state
 
 
+def _failed_without_snapshot() -> dict[str, Any]:
+    """The snapshot was refused (quota): nothing was taken, the engine never changed."""
+    state = _prod("preflight_passed")
+    state["failure"] = {
+        "StartSnapshot": {
+            "Error": "SnapshotQuotaExceededFault",
+            "Cause": json.dumps(
+                {
+                    "errorMessage": "An error occurred (SnapshotQuotaExceeded) when calling the "
+                    "CreateDBClusterSnapshot operation: Cannot create more than 100 manual snapshots",
+                    "errorType": "SnapshotQuotaExceededFault",
+                }
+            ),
+        }
+    }
+    return state
+
+
 def _interrupted_rollback() -> dict[str, Any]:
     """The rollback renamed the cluster aside, then an instance rename was refused."""
     state = _dev("rolled_back")
@@ -509,12 +527,19 @@ MILESTONE_CASES = {
         _dev("restored") | {"plan": None, "restore": None, "restore_verification": None, "aside": None},
         "started",
     ),
+    "preflight_passed_restore": (
+        _dev("restored")
+        | {"restore": None, "restore_verification": None, "aside": None}
+        | {"plan": _dev("restored")["plan"] | {"report": None}},
+        "preflight_passed",
+    ),
 }
 OUTCOME_CASES = {
     "succeeded": (_prod("succeeded"), NO_RDS),
     "succeeded_in_place": (_dev("succeeded"), NO_RDS),
     "failed": (_prod("failed"), _prod_rds("INVALID_CONFIGURATION")),
     "failed_switchover": (_failed_switchover(), _prod_rds("SWITCHOVER_FAILED")),
+    "failed_without_snapshot": (_failed_without_snapshot(), _prod_rds(None)),
     "failed_rollback_interrupted": (_interrupted_rollback(), _ASIDE_RDS),
     "capacity_not_restored": (_prod("capacity_not_restored"), _prod_rds("INVALID_CONFIGURATION")),
     "already_upgraded": (_already_upgraded(), NO_RDS),
