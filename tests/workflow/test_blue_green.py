@@ -132,3 +132,17 @@ def test_every_shipped_scenario_meets_its_expectation(cdk_out, path):
 
     scenario = Scenario.load(path)
     assert unmet(scenario.expect, run_scenario(scenario, cdk_out)) == []
+
+
+def test_green_keeps_each_instances_promotion_tier_through_the_switchover(simulate):
+    """AWS copies blue's configuration to green; failover order 0/1/15 must survive the upgrade."""
+    instances = [
+        {"id": "prod-db-writer", "writer": True, "promotion_tier": 0},
+        {"id": "prod-db-reader-1", "promotion_tier": 1},
+        {"id": "prod-db-reader-2", "promotion_tier": 15},
+    ]
+    cluster = Scenario.load(SCENARIOS / "seed-blue-green.json").cluster.model_dump() | {"instances": instances}
+    outcome = simulate("seed-blue-green", cluster=cluster)
+    assert outcome["status"] == "SUCCEEDED", outcome["error"]
+    tiers = {i["id"]: i["promotion_tier"] for i in outcome["cluster"]["instances"]}
+    assert tiers == {"prod-db-writer": 0, "prod-db-reader-1": 1, "prod-db-reader-2": 15}
