@@ -445,6 +445,7 @@ class WorkflowState(_Lenient):
     execution: Execution
     plan: Plan | None = None
     capacity: CapacityChange | None = None
+    capacity_restore: CapacityRestore | None = None
     source_parameter_group: SourceParameterGroup | None = None
     target_parameter_groups: TargetParameterGroups | None = None
     snapshot: SnapshotProgress | None = None

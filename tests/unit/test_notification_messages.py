@@ -641,9 +641,45 @@ def test_event_messages_match_their_snapshots() -> None:
     _check_snapshot("event-rds_blue_green", switched.message)
 
 
+class _History:
+    """The execution history as the safety net reads it: the last recorded workflow state."""
+
+    def __init__(self, state: dict[str, Any] | None) -> None:
+        self.state = state
+
+    def last_recorded_state(self, execution_arn: str) -> dict[str, Any] | None:
+        return self.state
+
+
+def _aborted_event() -> dict[str, Any]:
+    event = json.loads(json.dumps(EXECUTION_FAILED_EVENT))
+    event["detail"] |= {"status": "ABORTED", "error": None, "cause": None}
+    return event
+
+
+def test_an_aborted_run_is_told_with_what_it_changed_and_left() -> None:
+    """Stopped by hand while green was provisioning: raised capacity, our group, the snapshot and green remain."""
+    history = _History(_prod("green_ready") | {"blue_green": _prod("green_ready")["blue_green"] | {"ready": False}})
+    aborted = notify_events.decide(_aborted_event(), NO_RDS, ["prod-db"], history)  # type: ignore[arg-type]
+    assert aborted.message is not None
+    _check_snapshot("event-execution_aborted", aborted.message)
+    text = "\n".join(aborted.message.body)
+    assert "Serverless v2 minimum capacity raised to" in text and "green environment runs, and is billed" in text
+    commands = [step.command or "" for step in aborted.message.next_steps]
+    assert any("delete-blue-green-deployment" in command for command in commands)
+    assert any("MinCapacity=0.5" in command for command in commands)
+
+
+def test_an_aborted_run_that_changed_nothing_says_so() -> None:
+    history = _History({"input": PROD_INPUT, "execution": {"name": PROD_RUN}})
+    aborted = notify_events.decide(_aborted_event(), NO_RDS, ["prod-db"], history)  # type: ignore[arg-type]
+    assert aborted.message is not None
+    assert "- Nothing: it stopped before its first change." in aborted.message.body
+
+
 def test_every_snapshot_file_belongs_to_a_case() -> None:
     names = {f"milestone-{n}" for n in MILESTONE_CASES} | {f"outcome-{n}" for n in OUTCOME_CASES}
-    names |= {"event-execution_failed", "event-rds_blue_green"}
+    names |= {"event-execution_failed", "event-rds_blue_green", "event-execution_aborted"}
     stale = sorted(p.name for p in SNAPSHOTS.glob("*") if p.stem not in names)
     assert stale == [], "snapshots of cases that no longer exist"
 
