@@ -95,8 +95,11 @@ def _restore_plan(request: RestoreInput, rds: Rds, execution_name: str) -> Plan:
         raise RestoreSourceInvalid(f"snapshot '{request.snapshot_id}' is '{snapshot.get('Status')}', not available")
     current = rds.find_cluster(request.cluster_id)
     _require_snapshot_of_this_cluster(request, snapshot, current)
-    moved_aside = None if current else _moved_aside_from(rds, request.cluster_id, snapshot)
-    template = current or moved_aside or rds.find_cluster(str(snapshot.get("DBClusterIdentifier")))
+    # a cluster without instances under the name is one a stopped restore left half-made: its settings are not
+    # the ones to recreate, the cluster moved aside before it still has them
+    complete = current if current and current.get("DBClusterMembers") else None
+    moved_aside = None if complete else _moved_aside_from(rds, request.cluster_id, snapshot)
+    template = complete or moved_aside or current or rds.find_cluster(str(snapshot.get("DBClusterIdentifier")))
     if template is None:
         raise RestoreSourceInvalid(
             f"neither '{request.cluster_id}' (under its name or moved aside) nor the snapshot's cluster "
