@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,8 @@ def ensure_synthesized(cdk_out: Path = DEFAULT_CDK_OUT, force: bool = False) -> 
 
 # moto's interpreter logs every caught error at ERROR level; the report tells the story instead
 logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
+# metrics are off in the simulator (POWERTOOLS_METRICS_DISABLED), yet Powertools warns at each empty flush
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 
 def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level: str | None = None) -> dict[str, Any]:
