@@ -213,8 +213,14 @@ EVENTS_READ = (
     "events to report why Aurora refused or failed an upgrade (read-only)."
 )
 RENAME_MEMBERS = (
-    "A rollback renames the failed cluster's instances (user-chosen names) to <name>-aside-<run> so the original "
+    "A rollback tags the failed cluster's instances (user-chosen names) with their name and renames them to "
+    "<name>-aside-<run> so the original "
     "identifiers are free for the restored instances; instance names are not derivable from the cluster id."
+)
+MOVED_ASIDE_LIST = (
+    "A restore whose cluster is not under its name finds the cluster a rollback moved aside (by the tag the rename "
+    "step put on it, or by the snapshot's source resource id), which needs DescribeDBClusters without an "
+    "identifier; that listing is authorized on cluster:* (read-only)."
 )
 RESTORE_INPUTS = (
     "RestoreDBClusterFromSnapshot is also authorized on what it names: the snapshot (possibly user-named), the "
@@ -289,6 +295,8 @@ def _preflight(scope: ClusterScope) -> tuple[Grant, ...]:
             (_all("db-proxy"), _all("target-group")),
             PROXIES_READ,
         ),
+        Grant("FindClusterMovedAside", ("DescribeDBClusters",), (_all("cluster"),), MOVED_ASIDE_LIST),
+        Grant("ReadAsideClusterTags", ("ListTagsForResource",), scope.aside_clusters, OWN_NAMES),
     )
 
 
@@ -515,7 +523,9 @@ def _move_aside(scope: ClusterScope) -> tuple[Grant, ...]:
         Grant("FindReplacedCluster", ("DescribeDBClusters",), (_all("cluster"),), CLUSTERS_LIST),
         Grant("DescribeMembers", ("DescribeDBInstances",), (_all("db"),), INSTANCES_READ),
         Grant("RenameClusterAside", ("ModifyDBCluster",), scope.clusters + scope.aside_clusters, OWN_NAMES),
-        Grant("RenameInstancesAside", ("ModifyDBInstance",), (_all("db"),), RENAME_MEMBERS),
+        # the original names are tagged on before the renames, so a later restore can finish an interrupted one
+        Grant("TagClusterBeforeRename", ("AddTagsToResource",), scope.clusters),
+        Grant("RenameInstancesAside", ("ModifyDBInstance", "AddTagsToResource"), (_all("db"),), RENAME_MEMBERS),
     )
 
 
@@ -621,6 +631,8 @@ def _no_rds(_: ClusterScope) -> tuple[Grant, ...]:
 def _notify(scope: ClusterScope) -> tuple[Grant, ...]:
     return (
         Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),
+        # a failed rollback or restore: the message says where the cluster moved aside is
+        Grant("DescribeAsideCluster", ("DescribeDBClusters",), scope.aside_clusters, OWN_NAMES),
         Grant("DescribeBlueGreen", ("DescribeBlueGreenDeployments",), (_all("deployment"),), DEPLOYMENT_IDS),
     )
 

@@ -20,7 +20,7 @@ from infra.notifications import Notifications
 from infra.permissions import grants_for
 from infra.schedules import UpgradeSchedules
 from infra.task_tokens import TaskTokens, allow_task_results
-from infra.workflow import UpgradeWorkflow
+from infra.workflow import UpgradeWorkflow, state_machine_arns
 
 NOTIFY_FUNCTION = "NotifyFunction"
 PREFLIGHT_FUNCTION = "PreflightFunction"
@@ -143,6 +143,7 @@ class AuroraUpgradeStack(Stack):
         extras = {
             "RestoreClusterFunction": rds_may_use_customer_keys(),
             "CreateBlueGreenFunction": rds_may_use_customer_keys(),
+            NOTIFY_FUNCTION: safety_net_history(),
             PREFLIGHT_FUNCTION: database.for_preflight(),
             POST_UPGRADE_FUNCTION: database.for_green_steps(),
             CONSISTENCY_CHECK_FUNCTION: database.for_green_steps(),
@@ -269,3 +270,23 @@ def rds_may_use_customer_keys() -> FunctionExtras:
 def _role(function: lambda_.Function) -> iam.IRole:
     assert function.role is not None, "the factory always gives a function its own role"
     return function.role
+
+
+HISTORY_REASON = (
+    "Execution ARNs end in the execution name, unknown in advance; GetExecutionHistory is limited to executions of "
+    "this stack's own upgrade state machine (the safety-net message of an aborted or timed-out run reads the run's "
+    "last recorded state to say what it changed and left)."
+)
+
+
+def safety_net_history() -> FunctionExtras:
+    """The notifier reads the history of an execution stopped from outside (ABORTED, TIMED_OUT)."""
+    _, executions = state_machine_arns()
+    statement = iam.PolicyStatement(
+        sid="ReadStoppedRunHistory", actions=["states:GetExecutionHistory"], resources=[executions]
+    )
+    finding = (
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+        "<AWS::StackName>-upgrade:*]"
+    )
+    return FunctionExtras(statements=(statement,), reasons={finding: HISTORY_REASON})

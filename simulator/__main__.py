@@ -11,7 +11,7 @@ from typing import Any
 from simulator.expectations import unmet
 from simulator.report import render
 from simulator.runner import DEFAULT_CDK_OUT, ensure_synthesized, run_scenario
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, ScenarioError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,7 +34,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(path: Path, args: Any) -> int:
-    scenario = Scenario.load(path)
+    try:
+        scenario = Scenario.load(path)
+    except ScenarioError as error:
+        print(f"invalid scenario: {error}", file=sys.stderr)
+        return 2
     outcome = run_scenario(scenario, args.cdk_out, args.log_level)
     outcome["expectations_unmet"] = unmet(scenario.expect, outcome)
     if args.json:
@@ -45,16 +49,26 @@ def _run(path: Path, args: Any) -> int:
 
 
 def _check(paths: list[Path], args: Any) -> int:
+    """Every file runs and is reported, whatever happened to the one before."""
     failures = 0
     for path in paths:
-        scenario = Scenario.load(path)
-        problems = unmet(scenario.expect, run_scenario(scenario, args.cdk_out, args.log_level))
+        problems = _problems(path, args)
         failures += bool(problems)
-        print(f"{'ok  ' if not problems else 'FAIL'} {path}")
+        print(f"{'ok  ' if not problems else 'FAIL'} {path}", flush=True)
         for problem in problems:
-            print(f"     - {problem}")
+            print(f"     - {problem}", flush=True)
     print(f"{len(paths) - failures} passed, {failures} failed")
     return 1 if failures else 0
+
+
+def _problems(path: Path, args: Any) -> list[str]:
+    try:
+        scenario = Scenario.load(path)
+        return unmet(scenario.expect, run_scenario(scenario, args.cdk_out, args.log_level))
+    except ScenarioError as error:
+        return [f"invalid scenario: {str(error).removeprefix(f'{path}: ')}"]
+    except Exception as error:  # one scenario's crash is reported; the batch goes on
+        return [f"the run crashed: {type(error).__name__}: {error}"]
 
 
 if __name__ == "__main__":

@@ -31,7 +31,10 @@ def unmet(expect: Expectation | None, outcome: dict[str, Any]) -> list[str]:
     problems += [f"state {name} was visited" for name in expect.states_not_visited if name in states]
     if expect.error_contains is not None:
         error = outcome.get("error") or {}
-        text = f"{error.get('error', '')}: {error.get('message', '')}"
+        text = (
+            f"{error.get('execution_error') or ''}: {error.get('execution_cause') or ''}\n"
+            f"{error.get('error') or ''}: {error.get('message') or ''}"
+        )
         if expect.error_contains not in text:
             problems.append(f"error should contain {expect.error_contains!r}, got {text!r}")
     messages = "\n".join(f"{n['subject']}\n{n['message']}" for n in outcome.get("notifications", []))

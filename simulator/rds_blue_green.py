@@ -197,6 +197,10 @@ def _after_create(sim: RealisticRds, bgd: Any, blue: Any) -> None:
     green.serverless_v2_scaling_configuration = copy.copy(blue.serverless_v2_scaling_configuration)
     green.db_subnet_group_name = blue.db_subnet_group_name
     pairs = _pair_instances(blue, green)
+    # "RDS copies the complete topology and configuration of the Aurora DB cluster to create the green environment"
+    # (Aurora User Guide, Overview of Amazon Aurora Blue/Green Deployments); moto gives every copy tier 1
+    for green_instance, blue_instance in pairs:
+        green_instance.promotion_tier = blue_instance.promotion_tier
     fault = sim.injector.claim("blue_green_invalid_configuration", "blue_green_task_failed")
     state = BlueGreenState(
         sim.countdown("blue_green_provisioning", bgd_event(bgd, "RDS-EVENT-0244", _TASKS_COMPLETED)),

@@ -24,7 +24,7 @@ from moto.rds.exceptions import (
     InvalidParameterCombination,
     RDSClientError,
 )
-from moto.rds.models import DBCluster, DBInstance, DBInstanceClustered, RDSBackend
+from moto.rds.models import DBCluster, DBClusterSnapshot, DBInstance, DBInstanceClustered, RDSBackend
 from moto.rds.responses import RDSResponse
 
 from simulator import catalogue, rds_in_place, rds_restore
@@ -346,4 +346,13 @@ def patches(sim: RealisticRds) -> list[Patch]:
     return [Patch(RDSResponse, f.__name__, f) for f in handlers] + [
         Patch(DBCluster, "db_cluster_members", _members_property(sim)),
         Patch(DBInstance, "db_parameter_group_status_list", _instance_groups_property(sim)),
+        # DBClusterSnapshot.DbClusterResourceId: "The resource ID of the DB cluster that this DB cluster snapshot
+        # was created from" (RDS API Reference, DBClusterSnapshot); moto leaves it out. The snapshot holds a copy
+        # of the cluster as it was, so the id stays the source's across renames.
+        Patch(
+            DBClusterSnapshot,
+            "db_cluster_resource_id",
+            property(lambda self: self.cluster.db_cluster_resource_id),
+            create=True,
+        ),
     ]

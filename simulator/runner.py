@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -88,6 +89,8 @@ def deployment_for(scenario: Scenario, cdk_out: Path) -> Path:
 
 # moto's interpreter logs every caught error at ERROR level; the report tells the story instead
 logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
+# metrics are off in the simulator (POWERTOOLS_METRICS_DISABLED), yet Powertools warns at each empty flush
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 
 def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level: str | None = None) -> dict[str, Any]:
@@ -260,7 +263,9 @@ def _collect(scenario: Scenario, execution: dict[str, Any], recorder: Recorder) 
         "simulated_duration_seconds": recorder.clock_seconds,
         "transitions": len(entered),
         "lambda_invocations": len(recorder.invocations),
-        "error": _error(recorder) if execution["description"]["status"] != "SUCCEEDED" else None,
+        "error": _error(recorder, execution["description"])
+        if execution["description"]["status"] != "SUCCEEDED"
+        else None,
         "timeline": [
             {"at_seconds": e.at_seconds, "kind": e.kind, "name": e.name, **_short(e.detail)} for e in recorder.events
         ],
@@ -325,13 +330,18 @@ def _email_text(message: str, variants: list[str]) -> str:
     return variants[0] if variants else message
 
 
-def _error(recorder: Recorder) -> dict[str, Any] | None:
-    """The error that ended the run: the last function error recorded."""
+def _error(recorder: Recorder, description: dict[str, Any]) -> dict[str, Any]:
+    """How the run ended: the execution's own error and cause (a Fail state's, ``States.Timeout``, an abort),
+    and the last function error recorded before it (none when a Choice sent the run to its Fail state)."""
     errors = [e for e in recorder.events if e.kind == "error"]
-    if not errors:
-        return None
-    last = errors[-1]
-    return {"step": last.name, "error": last.detail["error"], "message": last.detail["message"]}
+    last = errors[-1] if errors else None
+    return {
+        "execution_error": description.get("error"),
+        "execution_cause": description.get("cause"),
+        "step": last.name if last else None,
+        "error": last.detail["error"] if last else None,
+        "message": last.detail["message"] if last else None,
+    }
 
 
 def _short(detail: dict[str, Any]) -> dict[str, Any]:

@@ -11,9 +11,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import boto3
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from simulator.rds_realism_state import RealisticRds
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be run: the message names the file and the field, on one line."""
 
 
 class _Model(BaseModel):
@@ -142,18 +147,53 @@ class Scenario(_Model):
 
     @classmethod
     def load(cls, path: Path) -> Scenario:
-        return cls.model_validate(json.loads(path.read_text()))
+        """Read and validate a scenario file; any problem is one ScenarioError line naming the file and field."""
+        try:
+            return cls.model_validate(json.loads(path.read_text()))
+        except OSError as error:
+            raise ScenarioError(f"{path}: cannot be read: {error.strerror}") from None
+        except json.JSONDecodeError as error:
+            raise ScenarioError(f"{path}: not JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in issue['loc']) or 'scenario'}: {issue['msg']}"
+                for issue in error.errors()
+            )
+            raise ScenarioError(f"{path}: {problems}") from None
 
 
 def seed(scenario: Scenario, realism: RealisticRds) -> None:
     """Create the starting world in moto (inside mock_aws and the realism layer)."""
     rds = boto3.client("rds", region_name=scenario.region)
-    for cluster in [scenario.cluster, *scenario.other_clusters]:
-        create_cluster(rds, cluster)
-        attach_features(rds, cluster, realism)
+    groups: dict[str, Any] = {}
+    for field, cluster in [("cluster", scenario.cluster)] + [
+        (f"other_clusters.{n}", c) for n, c in enumerate(scenario.other_clusters)
+    ]:
+        try:
+            create_cluster(rds, cluster, groups)
+            attach_features(rds, cluster, realism)
+        except ClientError as error:  # the simulated RDS refused the world as written: say where
+            raise ScenarioError(f"{field} ({cluster.id}): {error.response['Error']['Message']}") from None
+        except ScenarioError as error:
+            raise ScenarioError(f"{field} ({cluster.id}): {error}") from None
     secrets = boto3.client("secretsmanager", region_name=scenario.region)
     for name, value in scenario.secrets.items():
         secrets.create_secret(Name=name, SecretString=json.dumps(value))
+
+
+def _ensure_parameter_group(rds: Any, spec: ParameterGroupSpec, scope: str, created: dict[str, Any]) -> None:
+    """Create a group once: clusters (and instances) may share a custom group, as in any account."""
+    key = f"{scope}:{spec.name.lower()}"
+    if key in created:
+        if created[key] != spec:
+            raise ScenarioError(f"{scope} parameter group '{spec.name}' is declared twice with different settings")
+        return
+    try:
+        _create_parameter_group(rds, spec, scope)
+    except ClientError as error:
+        message = error.response["Error"]["Message"]
+        raise ScenarioError(f"{scope} parameter group '{spec.name}' (name, family, parameters): {message}") from None
+    created[key] = spec
 
 
 def _create_parameter_group(rds: Any, spec: ParameterGroupSpec, scope: str) -> None:
@@ -209,7 +249,9 @@ def _encryption_key(rds: Any, cluster: ClusterSpec) -> str:
     return str(kms.describe_key(KeyId="alias/aws/rds")["KeyMetadata"]["Arn"])
 
 
-def create_cluster(rds: Any, cluster: ClusterSpec) -> None:
+def create_cluster(rds: Any, cluster: ClusterSpec, groups: dict[str, Any] | None = None) -> None:
+    """Create one cluster and its instances; ``groups`` holds the parameter groups created so far (shared)."""
+    groups = {} if groups is None else groups
     kwargs: dict[str, Any] = {
         "DBClusterIdentifier": cluster.id,
         "Engine": cluster.engine,
@@ -226,7 +268,7 @@ def create_cluster(rds: Any, cluster: ClusterSpec) -> None:
     else:
         kwargs["MasterUserPassword"] = "simulated-password"
     if cluster.cluster_parameter_group:
-        _create_parameter_group(rds, cluster.cluster_parameter_group, "cluster")
+        _ensure_parameter_group(rds, cluster.cluster_parameter_group, "cluster", groups)
         kwargs["DBClusterParameterGroupName"] = cluster.cluster_parameter_group.name
     if cluster.serverless_v2:
         kwargs["ServerlessV2ScalingConfiguration"] = {
@@ -245,8 +287,6 @@ def create_cluster(rds: Any, cluster: ClusterSpec) -> None:
             "PromotionTier": instance.promotion_tier,
         }
         if instance.parameter_group:
-            existing = rds.describe_db_parameter_groups()["DBParameterGroups"]
-            if instance.parameter_group.name not in {g["DBParameterGroupName"] for g in existing}:
-                _create_parameter_group(rds, instance.parameter_group, "instance")
+            _ensure_parameter_group(rds, instance.parameter_group, "instance", groups)
             instance_kwargs["DBParameterGroupName"] = instance.parameter_group.name
         rds.create_db_instance(**instance_kwargs)

@@ -81,6 +81,10 @@ class Rds:
                 return cluster
         return None
 
+    def clusters_tagged(self, key: str, value: str) -> list[Json]:
+        """Clusters carrying a tag, whatever their name now (DescribeDBClusters returns each cluster's TagList)."""
+        return [c for c in self._pages("describe_db_clusters", "DBClusters") if tags_of(c).get(key) == value]
+
     def cluster_instances(self, cluster_id: str) -> list[Json]:
         return self._pages(
             "describe_db_instances", "DBInstances", Filters=[{"Name": "db-cluster-id", "Values": [cluster_id]}]
@@ -363,6 +367,11 @@ class Rds:
                     BlueGreenDeploymentIdentifier=deployment_id, **options
                 ),
             )
+
+
+def tags_of(resource: Json) -> dict[str, str]:
+    """The TagList that DescribeDBClusters and DescribeDBInstances return with each resource, as a dict."""
+    return {tag["Key"]: tag["Value"] for tag in resource.get("TagList", [])}
 
 
 def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:

@@ -29,6 +29,23 @@ class StepFunctions:
         with translated_errors():
             return dict(self._client.describe_execution(executionArn=execution_arn))
 
+    def last_recorded_state(self, execution_arn: str) -> dict[str, Any] | None:
+        """The output of the last state that exited: the workflow state when the execution stopped.
+
+        GetExecutionHistory with reverseOrder lists the newest events first (Step Functions API Reference); the
+        newest exit of each page is taken by event id, so the answer is the same if a page comes in order.
+        """
+        with translated_errors():
+            paginator = self._client.get_paginator("get_execution_history")
+            pages = paginator.paginate(executionArn=execution_arn, reverseOrder=True, includeExecutionData=True)
+            for page in pages:
+                exits = [e for e in page.get("events", []) if "output" in (e.get("stateExitedEventDetails") or {})]
+                if exits:
+                    newest = max(exits, key=lambda event: int(event["id"]))
+                    parsed = json.loads(newest["stateExitedEventDetails"]["output"])
+                    return parsed if isinstance(parsed, dict) else None
+        return None
+
     def send_task_success(self, task_token: str, output: dict[str, Any]) -> bool:
         """Complete a waiting task; False when the token was already used, timed out or is unknown."""
         return self._send(lambda: self._client.send_task_success(taskToken=task_token, output=json.dumps(output)))

@@ -16,7 +16,9 @@ def _notify(request: notify.NotifierRequest, clients: Clients) -> BaseModel:
     state = request.outcome or (request.milestone.state if request.milestone else None)
     if state is not None:
         logger.append_keys(cluster_id=state.input.get("cluster_id"), execution=state.execution.name)
-    return notify.handle(request, clients.rds, clients.sns, notifier_settings())
+    # the safety net (an execution stopped from outside) reads that execution's history
+    sfn = clients.stepfunctions if request.event is not None else None
+    return notify.handle(request, clients.rds, clients.sns, notifier_settings(), sfn)
 
 
 handler = payload_handler("notify", notify.NotifierRequest, _notify)

@@ -46,12 +46,19 @@ Check = Callable[[Context], CheckResult]
 
 
 def _result(
-    check_id: str, title: str, problems: list[Evidence], severity: Status, remediation: str, reason: str = ""
+    check_id: str,
+    title: str,
+    problems: list[Evidence],
+    severity: Status,
+    remediation: str,
+    reason: str = "",
+    finding: str = "",
 ) -> CheckResult:
     status: Status = severity if problems else "pass"
     return CheckResult(
         id=check_id,
         title=title,
+        finding=finding if problems else "",
         scope="control-plane",
         status=status,
         evidence=problems,
@@ -84,6 +91,7 @@ def cluster_available(ctx: Context) -> CheckResult:
         problems,
         "fail",
         "Wait until the cluster and its instances are available and pending changes are applied.",
+        finding="The cluster or an instance is not available, or has changes pending",
     )
 
 
@@ -100,6 +108,7 @@ def instance_classes_supported(ctx: Context) -> CheckResult:
         problems,
         "fail",
         "Modify those instances to a class the target version supports (e.g. r6g/r7g) before upgrading.",
+        finding="An instance class is not offered on the target version",
     )
 
 
@@ -135,6 +144,7 @@ def serverless_capacity(ctx: Context) -> CheckResult:
         "fail",
         "Change the cluster's capacity range to one the target version supports.",
         reason="the workflow raises a minimum below 1.0 ACU to 1.0 for blue/green and restores it after",
+        finding="Serverless v2 capacity does not fit the target",
     )
 
 
@@ -167,7 +177,8 @@ def parameter_groups(ctx: Context) -> CheckResult:
         "Custom cluster parameter group with logical replication in effect",
         problems,
         "warn",
-        "The workflow sets it and reboots the writer (a short outage): run it in a maintenance window, "
+        finding="Logical replication is not yet in effect: the workflow turns it on, with a writer reboot",
+        remediation="The workflow sets it and reboots the writer (a short outage): run it in a maintenance window, "
         "or set rds.logical_replication = 1 and reboot beforehand.",
     )
 
@@ -182,6 +193,7 @@ def secrets_manager_password(ctx: Context) -> CheckResult:
         problems,
         "fail",
         "Blue/green deployments do not support it: turn off ManageMasterUserPassword, or use in_place.",
+        finding="The master password is managed by Secrets Manager (blue/green refuses it)",
     )
 
 
@@ -218,6 +230,7 @@ def global_database(ctx: Context) -> CheckResult:
         f"Use strategy blue_green, or upgrade the global database itself: turn off rds.global_db_rpo, then "
         f"modify-global-cluster --global-cluster-identifier {global_id} --engine-version {ctx.target_version} "
         "--allow-major-version-upgrade.",
+        finding="The cluster is a global database member: its major version is upgraded through the global cluster",
     )
 
 
@@ -240,6 +253,7 @@ def blue_green_source_version(ctx: Context) -> CheckResult:
         f"Apply a minor upgrade to {minimum} or later first (modify-db-cluster --engine-version), then run the "
         "upgrade again; or use strategy in_place.",
         reason="" if ctx.strategy == "blue_green" else "in-place upgrades have no minimum source version",
+        finding="The source version is below blue/green's minimum",
     )
 
 
@@ -258,6 +272,7 @@ def zero_etl_integrations(ctx: Context) -> CheckResult:
         "fail",
         "A blue/green switchover is refused while the cluster has zero-ETL integrations: delete them, upgrade, "
         "then recreate them; or use strategy in_place.",
+        finding="The cluster has zero-ETL integrations",
     )
 
 
@@ -289,6 +304,7 @@ def rds_proxies(ctx: Context) -> CheckResult:
         else "Do not register this cluster with another proxy until the upgrade ends: a cluster added after "
         "the deployment is created is not supported. Applications must reconnect after the switchover.",
         reason="" if proxies else "no RDS Proxy targets the cluster",
+        finding="RDS Proxy targets the cluster",
     )
 
 
@@ -305,6 +321,7 @@ def cross_region_replicas(ctx: Context) -> CheckResult:
         problems,
         severity,
         "Blue/green does not support cross-Region replicas; in place, upgrade replicas first or recreate them after.",
+        finding="The cluster has cross-Region read replicas",
     )
 
 
@@ -325,30 +342,56 @@ def pending_maintenance(ctx: Context) -> CheckResult:
         "warn",
         "Apply or defer the pending maintenance first (apply-pending-maintenance-action), so it does "
         "not run in the middle of the upgrade.",
+        finding="Maintenance actions are pending",
     )
 
 
+# An earlier run's deployment in these statuses is adopted (the re-run goes on waiting for it, then switches over);
+# in any other live status (SWITCHOVER_FAILED, INVALID_CONFIGURATION, ...) the workflow cannot go on from it.
+ADOPTABLE_BLUE_GREEN = {"PROVISIONING", "AVAILABLE"}
+_GONE_BLUE_GREEN = {"SWITCHOVER_COMPLETED", "DELETING"}
+
+
 def existing_blue_green(ctx: Context) -> CheckResult:
-    gone = {"SWITCHOVER_COMPLETED", "DELETING"}
-    others = [
+    """Another deployment blocks a new one; our own from an earlier run is adopted only when it can go on."""
+    blocking = [
         d
         for d in ctx.rds.blue_green_deployments(ctx.cluster["DBClusterArn"])
-        if d.get("Status") not in gone and d.get("BlueGreenDeploymentName") != ctx.our_blue_green_name
+        if d.get("Status") not in _GONE_BLUE_GREEN and not _adopted(ctx, d)
     ]
     problems = [
         Evidence(
             object_name=d.get("BlueGreenDeploymentIdentifier"),
-            detail=f"{d.get('BlueGreenDeploymentName')} is {d.get('Status')}",
+            detail=f"{d.get('BlueGreenDeploymentName')} is {d.get('Status')}; its green cluster "
+            f"{green_cluster_id(d) or '(none)'} still runs and is billed",
         )
-        for d in others
+        for d in blocking
     ]
+    commands = "; ".join(delete_blue_green_command(str(d.get("BlueGreenDeploymentIdentifier"))) for d in blocking)
     return _result(
         "CP-existing-blue-green",
-        "No other blue/green deployment on the cluster",
+        "Another blue/green deployment on the cluster" if problems else "No blue/green deployment in the way",
         problems,
         "fail",
-        "Switch it over or delete it (delete-blue-green-deployment) before starting another upgrade.",
+        "A cluster takes one blue/green deployment at a time, and this one cannot be continued. If its green "
+        f"environment is not needed, delete the deployment with it: {commands}; then start the upgrade again.",
     )
+
+
+def _adopted(ctx: Context, deployment: Json) -> bool:
+    ours = deployment.get("BlueGreenDeploymentName") == ctx.our_blue_green_name
+    return ours and deployment.get("Status") in ADOPTABLE_BLUE_GREEN
+
+
+def green_cluster_id(deployment: Json) -> str | None:
+    target = deployment.get("Target")
+    return str(target).rsplit(":", 1)[-1] if target else None
+
+
+def delete_blue_green_command(deployment_id: str) -> str:
+    """DeleteTarget deletes green with the deployment; AWS refuses it after a completed switchover (API reference,
+    DeleteBlueGreenDeployment), so this is only advised for deployments that did not switch over."""
+    return f"aws rds delete-blue-green-deployment --blue-green-deployment-identifier {deployment_id} --delete-target"
 
 
 def deletion_protection(ctx: Context) -> CheckResult:
@@ -360,7 +403,8 @@ def deletion_protection(ctx: Context) -> CheckResult:
         "Deletion protection on",
         problems,
         "warn",
-        "Turn it on for production clusters; the workflow turns it off only to delete a cluster the "
+        finding="Deletion protection is off",
+        remediation="Turn it on for production clusters; the workflow turns it off only to delete a cluster the "
         "input asks it to delete.",
     )
 
@@ -375,6 +419,7 @@ def backtrack(ctx: Context) -> CheckResult:
         problems,
         "fail",
         "Blue/green deployments do not support backtrack; turn it off first.",
+        finding="Backtrack is configured",
     )
 
 

@@ -154,10 +154,10 @@ def duration_text(seconds: float) -> str:
     return f"{secs}s"
 
 
-def result_lines(state: WorkflowState) -> list[str]:
+def result_lines(state: WorkflowState, skip: tuple[str, ...] = ()) -> list[str]:
     """The results present in the state, each as a paragraph of its own lines."""
     lines: list[str] = []
-    for name in RESULT_PARTS:
+    for name in (part for part in RESULT_PARTS if part not in skip):
         part: HasLines | None = getattr(state, name, None)
         if part is not None:
             lines += ["", *part.lines()]

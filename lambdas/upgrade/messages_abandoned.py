@@ -45,7 +45,11 @@ def abandoned_body(state: WorkflowState, event: str, cluster_now: list[str]) -> 
             f"Pre-upgrade snapshot (kept): {state.snapshot.snapshot_id}. The workflow never deletes it; "
             "delete it when you no longer need it."
         )
-    return lines + result_lines(state)
+    if state.post_upgrade is not None:
+        # its work and its advice (ANALYZE, extension updates, the commands left to run) were for green, now deleted
+        green_id = state.abandoned.green_cluster_id if state.abandoned else None
+        lines.append(f"The post-upgrade work done on green {green_id or ''} went with it; nothing is left to run.")
+    return lines + result_lines(state, skip=("post_upgrade",))
 
 
 def _why(state: WorkflowState, event: str) -> str:

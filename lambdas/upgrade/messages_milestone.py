@@ -98,6 +98,10 @@ def _started(state: WorkflowState) -> Content:
 def _preflight_passed(state: WorkflowState) -> Content:
     cluster_id, target = cluster_id_of(state), target_of(state)
     report = state.plan.report if state.plan else None
+    if report is None and state.plan is not None and state.plan.action == "restore":
+        snapshot = state.plan.restore_snapshot_id
+        body = [f"Snapshot {snapshot} is available to restore from. Nothing has changed yet."]
+        return "success", f"{cluster_id} restore preflight passed", body
     if report is None:
         return "success", f"{cluster_id} preflight passed for {target}", ["Preflight passed. Nothing has changed yet."]
     counts = report.counts()
@@ -106,9 +110,7 @@ def _preflight_passed(state: WorkflowState) -> Content:
         "Nothing has changed yet."
     ]
     for check in report.warnings:
-        body.append(f"[WARN] {check.id}: {check.title}" + (f" ({check.reason})" if check.reason else ""))
-        if check.remediation:
-            body.append(f"    fix: {check.remediation}")
+        body += check.lines()
     severity: Severity = "warning" if counts["warn"] else "success"
     return severity, f"{cluster_id} preflight passed for {target}: {counts['warn']} warnings", body
 

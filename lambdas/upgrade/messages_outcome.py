@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from aws.rds import Rds
+from upgrade import control_plane_checks
 from upgrade.messages import (
     Message,
     NextStep,
@@ -80,7 +82,7 @@ def outcome_message(state: WorkflowState, rds: Rds, now: datetime) -> Message:
         body = [f"{cluster_id} already runs {target}. Nothing was changed."]
         return message("info", f"{cluster_id} already runs {target}: nothing to do", "Preflight", body, [])
     if event == "succeeded":
-        warnings = [f"  - {c.id}: {c.title}" for c in report.warnings] if report else []
+        warnings = [line for check in report.warnings for line in check.lines()] if report else []
         carried = ["", "Preflight warnings:", *warnings] if warnings else []
         next_steps = [NextStep(text="update engine_version and parameter group names in your infrastructure code.")]
         body = success_lines(state) + carried + result_lines(state)
@@ -120,7 +122,7 @@ def _failed(state: WorkflowState, rds: Rds, message: _Build) -> Message:
         lines += [report.text(), ""]
     lines += cluster_state_lines(state, rds)
     title = f"{cluster_id_of(state)} upgrade to {target_of(state)} FAILED at {step}"
-    return message("failure", title, step, lines, next_steps(state, step))
+    return message("failure", title, step, lines, next_steps(state, step, _live_deployment(state, rds)))
 
 
 def success_lines(state: WorkflowState) -> list[str]:
@@ -212,12 +214,13 @@ def cluster_state_lines(state: WorkflowState, rds: Rds, *, after_failure: bool =
         return ["Nothing was changed: the workflow stopped before its first change."]
     cluster = rds.find_cluster(cluster_id)
     if cluster is None:
-        return [f"Cluster {cluster_id} was not found under its name."]
-    lines = [
-        f"Cluster {cluster_id} now: status {cluster.get('Status')}, version {cluster.get('EngineVersion')}, "
-        f"cluster parameter group {cluster.get('DBClusterParameterGroup')}"
-    ]
-    scaling = cluster.get("ServerlessV2ScalingConfiguration")
+        lines = _not_under_its_name(state, rds, cluster_id)
+    else:
+        lines = [
+            f"Cluster {cluster_id} now: status {cluster.get('Status')}, version {cluster.get('EngineVersion')}, "
+            f"cluster parameter group {cluster.get('DBClusterParameterGroup')}"
+        ]
+    scaling = (cluster or {}).get("ServerlessV2ScalingConfiguration")
     if scaling and state.capacity is not None and state.capacity.changed and after_failure:
         lines.append(
             f"Serverless v2 capacity: {scaling.get('MinCapacity')}-{scaling.get('MaxCapacity')} ACU; the workflow "
@@ -225,35 +228,66 @@ def cluster_state_lines(state: WorkflowState, rds: Rds, *, after_failure: bool =
         )
     if state.snapshot and after_failure:
         lines.append(f"Pre-upgrade snapshot (kept): {state.snapshot.snapshot_id} ({state.snapshot.status})")
+    elif state.plan.restore_snapshot_id and after_failure:
+        lines.append(f"Snapshot to restore from (kept): {state.plan.restore_snapshot_id}")
     deployment = state.switchover or state.blue_green
     if deployment:
-        live = rds.find_blue_green(deployment.deployment_id)
+        live = _live_deployment(state, rds)
         status = live.get("Status") if live else "deleted"
         lines.append(f"Blue/green deployment {deployment.name} ({deployment.deployment_id}): {status}")
+        green = control_plane_checks.green_cluster_id(live) if live else None
+        if live and green and status != "SWITCHOVER_COMPLETED":
+            lines.append(f"Green cluster {green} is still running, and billed, until deleted with the deployment.")
     return lines
 
 
-def _restore_step(state: WorkflowState, text: str) -> NextStep:
+def _live_deployment(state: WorkflowState, rds: Rds) -> dict[str, Any] | None:
+    deployment = state.switchover or state.blue_green
+    return rds.find_blue_green(deployment.deployment_id) if deployment else None
+
+
+def _not_under_its_name(state: WorkflowState, rds: Rds, cluster_id: str) -> list[str]:
+    """Where the cluster went: a rollback or restore that stopped after the rename left it under the aside name."""
     assert state.plan is not None
-    return start_execution_step(
-        text,
-        state.execution.state_machine,
-        {
-            "action": "restore",
-            "cluster_id": state.plan.cluster.cluster_id,
-            "snapshot_id": state.snapshot.snapshot_id if state.snapshot else "<snapshot>",
-        },
-    )
+    aside_id = (state.aside.aside_cluster_id if state.aside else None) or state.plan.names.aside_cluster_id
+    aside = rds.find_cluster(aside_id)
+    if aside is None:
+        return [f"No cluster is named {cluster_id} now, and none is named {aside_id}."]
+    members = ", ".join(sorted(m["DBInstanceIdentifier"] for m in aside.get("DBClusterMembers", []))) or "none"
+    return [
+        f"No cluster is named {cluster_id} now: its endpoints do not answer. The cluster that held the name was "
+        f"moved aside as {aside_id} (status {aside.get('Status')}, version {aside.get('EngineVersion')}; "
+        f"instances: {members})."
+    ]
 
 
-def next_steps(state: WorkflowState, step: str) -> list[NextStep]:
+def _restore_step(state: WorkflowState, text: str) -> NextStep:
+    """The restore input that finishes (or undoes) what this run left: it is preflight-checked like any other."""
+    assert state.plan is not None
+    snapshot_id = state.snapshot.snapshot_id if state.snapshot else state.plan.restore_snapshot_id
+    restore_input = {"action": "restore", "cluster_id": state.plan.cluster.cluster_id, "snapshot_id": snapshot_id}
+    if state.plan.restore_snapshot_source:
+        restore_input["snapshot_source_cluster_id"] = state.plan.restore_snapshot_source
+    return start_execution_step(text, state.execution.state_machine, restore_input)
+
+
+def next_steps(state: WorkflowState, step: str, live_deployment: dict[str, Any] | None = None) -> list[NextStep]:
     deployment = state.switchover or state.blue_green
     if state.plan is None or step == "Preflight":
         return [NextStep(text="fix the input or the cluster as the reason says, then start a new execution.")]
-    if step in _ROLLBACK_STEPS and state.snapshot is not None:
+    if step in _ROLLBACK_STEPS and (state.snapshot is not None or state.plan.restore_snapshot_id):
+        what = "restore" if state.plan.action == "restore" else "rollback"
         text = (
-            f"the rollback did not finish at {step}; {state.plan.cluster.cluster_id} may be left as the failed "
-            "upgrade left it. The pre-upgrade snapshot is kept; finish with a restore execution."
+            f"the {what} did not finish at {step} (where the cluster is now: above). Finish it with a restore "
+            f"execution: it moves aside what still holds the original names, restores the snapshot under "
+            f"{state.plan.cluster.cluster_id} and recreates its instances."
+        )
+        return [_restore_step(state, text)]
+    if state.rollback is not None and state.rollback.restore_advised:
+        text = (
+            f"No rollback: {state.rollback.reason}. To put the cluster "
+            "back as the pre-upgrade snapshot holds it, start a restore execution: it moves the cluster aside (kept), "
+            "restores the snapshot under its name and recreates its instances."
         )
         return [_restore_step(state, text)]
     if state.rollback is not None and not state.rollback.needed:
@@ -261,10 +295,7 @@ def next_steps(state: WorkflowState, step: str) -> list[NextStep]:
         return [NextStep(text=text)]
     if state.aside is not None or state.restore is not None:
         aside = state.aside.aside_cluster_id if state.aside else "unchanged"
-        text = (
-            "the rollback itself did not finish. The pre-upgrade snapshot is kept; the replaced cluster is "
-            f"{aside}. Finish with a restore execution."
-        )
+        text = f"the rollback itself did not finish; the replaced cluster is {aside}. Finish with a restore execution."
         return [_restore_step(state, text)]
     if state.abandoned is not None:
         return [
@@ -284,6 +315,9 @@ def next_steps(state: WorkflowState, step: str) -> list[NextStep]:
             ),
             NextStep(text="start a new execution once the cause is fixed."),
         ]
+    live_status = live_deployment.get("Status") if live_deployment else None
+    if deployment is not None and live_status in ("SWITCHOVER_FAILED", "INVALID_CONFIGURATION", "AVAILABLE"):
+        return _green_left_running(state, deployment.deployment_id)
     if state.switchover is not None and state.verification is None:
         return [
             NextStep(
@@ -291,7 +325,33 @@ def next_steps(state: WorkflowState, step: str) -> list[NextStep]:
                 "if the switchover did not happen, blue still serves the old version."
             )
         ]
-    return [NextStep(text="read the reason above; the pre-upgrade snapshot is kept for a restore if needed.")]
+    if state.snapshot is not None and state.snapshot.status == "available":
+        return [NextStep(text="read the reason above; the pre-upgrade snapshot is kept for a restore if needed.")]
+    # the engine changes (in place, or at the switchover) only after the snapshot is available
+    snapshot = (
+        f"the pre-upgrade snapshot {state.snapshot.snapshot_id} is '{state.snapshot.status}', not available"
+        if state.snapshot is not None
+        else "no pre-upgrade snapshot was taken"
+    )
+    return [NextStep(text=f"read the reason above: {snapshot}, and the engine version was not changed.")]
+
+
+def _green_left_running(state: WorkflowState, deployment_id: str) -> list[NextStep]:
+    """The switchover did not happen (AWS rolls a failed one back): blue serves, green still runs and costs."""
+    cluster_id = cluster_id_of(state)
+    return [
+        NextStep(
+            text=f"{cluster_id} (blue) still serves the old version. The green environment is still running, and "
+            "billed: if you do not need it for inspection, delete the deployment with it:",
+            command=control_plane_checks.delete_blue_green_command(deployment_id),
+        ),
+        start_execution_step(
+            "then, once the cause is fixed, start the upgrade again (while this deployment exists, a new execution "
+            "stops at preflight, before any change):",
+            state.execution.state_machine,
+            state.input,
+        ),
+    ]
 
 
 def _capacity_lines(state: WorkflowState) -> tuple[list[str], list[NextStep]]:

@@ -118,6 +118,12 @@ class RestoreInput(_Strict):
     action: Literal["restore"]
     cluster_id: str = Field(pattern=CLUSTER_ID_PATTERN, max_length=63)
     snapshot_id: str = Field(pattern=r"^[a-zA-Z](-?[a-zA-Z0-9])*$", max_length=255)
+    snapshot_source_cluster_id: str | None = Field(
+        default=None,
+        pattern=CLUSTER_ID_PATTERN,
+        max_length=63,
+        description="the cluster the snapshot was taken from, when it is not cluster_id: says it on purpose",
+    )
     delete_failed_cluster: bool = False
     deadlines: Deadlines = Deadlines()
 
@@ -242,6 +248,7 @@ class Plan(_Lenient):
     names: Names
     restore_config: RestoreConfig | None = None
     restore_snapshot_id: str | None = Field(default=None, description="the snapshot a restore starts from")
+    restore_snapshot_source: str | None = Field(default=None, description="the snapshot's cluster, named by the input")
     rollback_on_failure: bool = True
     force_rollback: bool = False
     delete_failed_cluster: bool = False
@@ -359,6 +366,7 @@ class RestoreProgress(_Lenient):
 class RollbackDecision(_Lenient):
     needed: bool
     reason: str
+    restore_advised: bool = False  # not rolled back (the input said not to), but only a restore puts it back
     ready: bool = True  # False while the cluster is still changing: decide after the next wait
     poll: Poll | None = None
 
@@ -437,6 +445,7 @@ class WorkflowState(_Lenient):
     execution: Execution
     plan: Plan | None = None
     capacity: CapacityChange | None = None
+    capacity_restore: CapacityRestore | None = None
     source_parameter_group: SourceParameterGroup | None = None
     target_parameter_groups: TargetParameterGroups | None = None
     snapshot: SnapshotProgress | None = None

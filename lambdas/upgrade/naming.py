@@ -14,6 +14,11 @@ _BLUE_GREEN_NAME_MAX = 60
 _SNAPSHOT_ID_MAX = 255
 _IDENTIFIER_MAX = 63  # clusters and instances
 
+# Put on a cluster and its instances before they are renamed aside, so that a later restore finds the
+# cluster that last held the name, and the names its instances had, even after an interrupted rollback.
+MOVED_ASIDE_FROM_TAG = "aurora-upgrade:moved-aside-from"
+ORIGINAL_ID_TAG = "aurora-upgrade:original-id"
+
 
 def _slug(text: str) -> str:
     return _NOT_ALLOWED.sub("-", text.lower()).strip("-")

@@ -18,6 +18,7 @@ from pydantic import BaseModel, model_validator
 
 from aws.rds import Rds
 from aws.sns import Sns
+from aws.stepfunctions import StepFunctions
 from upgrade import clock, notify_events
 from upgrade.drift import drift_report
 from upgrade.messages import Message
@@ -64,8 +65,10 @@ class EventOutcome(BaseModel):
     notification: Notification | None = None
 
 
-def notify_event(event: dict[str, Any], rds: Rds, sns: Sns, settings: NotifierSettings) -> EventOutcome:
-    decision = notify_events.decide(event, rds, settings.cluster_ids)
+def notify_event(
+    event: dict[str, Any], rds: Rds, sns: Sns, settings: NotifierSettings, sfn: StepFunctions | None = None
+) -> EventOutcome:
+    decision = notify_events.decide(event, rds, settings.cluster_ids, sfn)
     if decision.message is None:
         return EventOutcome(published=False, reason=decision.reason)
     notification = publish(decision.message, sns, settings.TOPIC_ARN)
@@ -105,9 +108,11 @@ class NotifierRequest(BaseModel):
         return {"outcome": raw}
 
 
-def handle(request: NotifierRequest, rds: Rds, sns: Sns, settings: NotifierSettings) -> BaseModel:
+def handle(
+    request: NotifierRequest, rds: Rds, sns: Sns, settings: NotifierSettings, sfn: StepFunctions | None = None
+) -> BaseModel:
     if request.event is not None:
-        return notify_event(request.event, rds, sns, settings)
+        return notify_event(request.event, rds, sns, settings, sfn)
     if request.milestone is not None:
         return notify_milestone(request.milestone.state, request.milestone.milestone, rds, sns, settings.TOPIC_ARN)
     assert request.outcome is not None

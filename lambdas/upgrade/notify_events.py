@@ -13,9 +13,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aws.rds import Rds
+from aws.stepfunctions import StepFunctions
 from upgrade.messages import (
     STRATEGY_LABELS,
     Fact,
@@ -27,7 +29,8 @@ from upgrade.messages import (
     reason,
     start_execution_step,
 )
-from upgrade.models import StepError
+from upgrade.messages_left_behind import left_behind, left_behind_steps
+from upgrade.models import StepError, WorkflowState
 
 EXECUTION_STATUS_CHANGE = "Step Functions Execution Status Change"
 BLUE_GREEN_EVENT = "RDS Blue Green Deployment Event"
@@ -82,10 +85,10 @@ class EventDecision(BaseModel):
     reason: str
 
 
-def decide(event: dict[str, Any], rds: Rds, clusters: Iterable[str]) -> EventDecision:
+def decide(event: dict[str, Any], rds: Rds, clusters: Iterable[str], sfn: StepFunctions | None = None) -> EventDecision:
     parsed = _Event.model_validate(event)
     if parsed.source == "aws.states" and parsed.detail_type == EXECUTION_STATUS_CHANGE:
-        return _execution_ended(ExecutionStatus.model_validate(parsed.detail))
+        return _execution_ended(ExecutionStatus.model_validate(parsed.detail), sfn)
     if parsed.source == "aws.rds":
         return _rds_event(parsed.detail_type, RdsEvent.model_validate(parsed.detail), rds, tuple(clusters))
     ignored = f"not an event the notifier reports: {parsed.source} {parsed.detail_type}"
@@ -95,7 +98,7 @@ def decide(event: dict[str, Any], rds: Rds, clusters: Iterable[str]) -> EventDec
 # executions -------------------------------------------------------------------------------------------------
 
 
-def _execution_ended(detail: ExecutionStatus) -> EventDecision:
+def _execution_ended(detail: ExecutionStatus, sfn: StepFunctions | None) -> EventDecision:
     if detail.status not in NOTIFIED_STATUSES:
         return EventDecision(message=None, reason=f"execution {detail.name} is {detail.status}")
     if detail.error in WORKFLOW_FAIL_ERRORS:
@@ -117,6 +120,12 @@ def _execution_ended(detail: ExecutionStatus) -> EventDecision:
             "An abort stops the workflow mid-step: a blue/green deployment, an upgrade or a restore it started "
             "may still be in progress."
         )
+    last = _last_state(detail, sfn)
+    next_steps = _execution_next_steps(detail, cluster_id)
+    if last is not None:
+        body += ["", "What the run changed and left, by its last recorded state:"]
+        body += [f"- {line}" for line in left_behind(last)]
+        next_steps = left_behind_steps(last, detail.stateMachineArn)
     message = Message(
         event="execution_ended",
         severity="failure",
@@ -124,11 +133,27 @@ def _execution_ended(detail: ExecutionStatus) -> EventDecision:
         title=f"{cluster_id}: {ended}",
         facts=_execution_facts(detail, execution_input, cluster_id),
         body=body,
-        next_steps=_execution_next_steps(detail, cluster_id),
+        next_steps=next_steps,
         console_url=execution_console_url(detail.executionArn),
         thread_id=detail.name,
     )
     return EventDecision(message=message, reason=ended)
+
+
+def _last_state(detail: ExecutionStatus, sfn: StepFunctions | None) -> WorkflowState | None:
+    """The workflow state when the execution stopped; None when the history cannot tell (then the generic steps)."""
+    if sfn is None or not detail.executionArn:
+        return None
+    try:
+        recorded = sfn.last_recorded_state(detail.executionArn)
+    except ClientError:  # the message must still go out, with the generic next steps
+        return None
+    if recorded is None:
+        return None
+    try:
+        return WorkflowState.model_validate(recorded)
+    except ValidationError:
+        return None
 
 
 def _input_of(detail: ExecutionStatus) -> dict[str, Any]:

@@ -14,13 +14,6 @@ from upgrade.report import CheckResult, PreflightReport
 from upgrade.versions import Version, parse_version
 
 ENGINE = "aurora-postgresql"
-_ACTIVE_BLUE_GREEN = {
-    "PROVISIONING",
-    "AVAILABLE",
-    "SWITCHOVER_IN_PROGRESS",
-    "INVALID_CONFIGURATION",
-    "SWITCHOVER_FAILED",
-}
 
 
 DatabaseChecks = Callable[[UpgradeInput, dict[str, Any]], list[CheckResult]]
@@ -90,7 +83,9 @@ def _database_checks_skipped(request: UpgradeInput) -> CheckResult:
 
 
 def _restore_plan(request: RestoreInput, rds: Rds, execution_name: str) -> Plan:
-    """A standalone restore: the snapshot must be usable, and some cluster must show the settings to recreate."""
+    """A standalone restore: the snapshot must be usable and of this cluster (or named as another's on purpose),
+    and some cluster must show the settings to recreate: the one under the name, else the one a rollback moved
+    aside from it (an interrupted rollback is finished this way), else the snapshot's own cluster."""
     snapshot = rds.find_cluster_snapshot(request.snapshot_id)
     if snapshot is None:
         raise RestoreSourceInvalid(f"no DB cluster snapshot named '{request.snapshot_id}'")
@@ -99,30 +94,82 @@ def _restore_plan(request: RestoreInput, rds: Rds, execution_name: str) -> Plan:
     if snapshot.get("Status") != "available":
         raise RestoreSourceInvalid(f"snapshot '{request.snapshot_id}' is '{snapshot.get('Status')}', not available")
     current = rds.find_cluster(request.cluster_id)
-    template = current or rds.find_cluster(str(snapshot.get("DBClusterIdentifier")))
+    _require_snapshot_of_this_cluster(request, snapshot, current)
+    # a cluster without instances under the name is one a stopped restore left half-made: its settings are not
+    # the ones to recreate, the cluster moved aside before it still has them
+    complete = current if current and current.get("DBClusterMembers") else None
+    moved_aside = None if complete else _moved_aside_from(rds, request.cluster_id, snapshot)
+    template = complete or moved_aside or current or rds.find_cluster(str(snapshot.get("DBClusterIdentifier")))
     if template is None:
         raise RestoreSourceInvalid(
-            f"neither '{request.cluster_id}' nor the snapshot's cluster '{snapshot.get('DBClusterIdentifier')}' "
-            "exists to copy network, security, parameter and instance settings from"
+            f"neither '{request.cluster_id}' (under its name or moved aside) nor the snapshot's cluster "
+            f"'{snapshot.get('DBClusterIdentifier')}' exists to copy network, security, parameter and instance "
+            "settings from"
         )
     _require_supported(template)
     version = str(snapshot["EngineVersion"])
     family = _family(rds, version)
     config = restore_config.for_family(rds, restore_config.capture(rds, template), version, family, request.cluster_id)
+    # the cluster to move out of the way: the one under the name, or the one a rollback left half moved aside
+    replaced = current or moved_aside
     facts = _facts(template, rds, family).model_copy(
-        update={"cluster_id": request.cluster_id, "resource_id": current["DbClusterResourceId"] if current else ""}
+        update={"cluster_id": request.cluster_id, "resource_id": replaced["DbClusterResourceId"] if replaced else ""}
     )
     return Plan(
         action="restore",
         cluster=facts,
-        source_version=str(current["EngineVersion"]) if current else version,
+        source_version=str(replaced["EngineVersion"]) if replaced else version,
         target_version=version,
         target_family=family,
         names=naming.names_for(request.cluster_id, family, family, version, version, execution_name),
         restore_config=config,
         restore_snapshot_id=request.snapshot_id,
+        restore_snapshot_source=request.snapshot_source_cluster_id,
         delete_failed_cluster=request.delete_failed_cluster,
     )
+
+
+def _require_snapshot_of_this_cluster(
+    request: RestoreInput, snapshot: dict[str, Any], current: dict[str, Any] | None
+) -> None:
+    """Restoring another cluster's snapshot serves that cluster's data under this name: only when asked by name.
+
+    DBClusterSnapshot carries DBClusterIdentifier and DbClusterResourceId, "the resource ID of the DB cluster
+    that this DB cluster snapshot was created from" (RDS API Reference, DBClusterSnapshot); the resource id
+    survives renames, so a snapshot of this very cluster taken under an earlier name is its own.
+    """
+    source = str(snapshot.get("DBClusterIdentifier"))
+    same_name = source.lower() == request.cluster_id.lower()
+    same_cluster = current is not None and current.get("DbClusterResourceId") == snapshot.get("DbClusterResourceId")
+    if same_name or same_cluster:
+        return
+    if request.snapshot_source_cluster_id is None:
+        raise RestoreSourceInvalid(
+            f"snapshot '{request.snapshot_id}' was taken from cluster '{source}', not '{request.cluster_id}': "
+            f"restoring it would serve {source}'s data under {request.cluster_id}'s name. If that is what you "
+            f'want, add "snapshot_source_cluster_id": "{source}" to the input.'
+        )
+    if request.snapshot_source_cluster_id.lower() != source.lower():
+        raise RestoreSourceInvalid(
+            f"snapshot '{request.snapshot_id}' was taken from cluster '{source}', not from "
+            f"'{request.snapshot_source_cluster_id}' as snapshot_source_cluster_id says"
+        )
+
+
+def _moved_aside_from(rds: Rds, cluster_id: str, snapshot: dict[str, Any]) -> dict[str, Any] | None:
+    """The cluster that last held the name before a rollback or restore renamed it aside.
+
+    Found by the tag the rename step puts on it first; of several, the newest held the name last. Without the
+    tag (renamed by hand), the snapshot's own cluster found by its resource id, if it was taken under this name.
+    """
+    tagged = rds.clusters_tagged(naming.MOVED_ASIDE_FROM_TAG, cluster_id)
+    if tagged:
+        return max(tagged, key=lambda cluster: str(cluster.get("ClusterCreateTime")))
+    if str(snapshot.get("DBClusterIdentifier")).lower() != cluster_id.lower() or not snapshot.get(
+        "DbClusterResourceId"
+    ):
+        return None
+    return rds.find_cluster_by_resource_id(str(snapshot["DbClusterResourceId"]))
 
 
 def _require_supported(cluster: dict[str, Any]) -> None:
@@ -174,9 +221,11 @@ def _available_target(rds: Rds, target: Version) -> dict[str, Any]:
 
 
 def _deployment_of_ours(rds: Rds, cluster_arn: str, our_name: str) -> str | None:
-    """A deployment an earlier attempt of this upgrade created (adopted); others are a preflight failure."""
+    """A deployment an earlier attempt of this upgrade created, still provisioning or ready (adopted: the re-run
+    goes on from it); in any other status it fails the CP-existing-blue-green check instead."""
     for deployment in rds.blue_green_deployments(cluster_arn):
-        if deployment.get("Status") in _ACTIVE_BLUE_GREEN and deployment.get("BlueGreenDeploymentName") == our_name:
+        adoptable = deployment.get("Status") in control_plane_checks.ADOPTABLE_BLUE_GREEN
+        if adoptable and deployment.get("BlueGreenDeploymentName") == our_name:
             return str(deployment["BlueGreenDeploymentIdentifier"])
     return None
 
@@ -244,7 +293,7 @@ def _plan(
 def _member(member: dict[str, Any], instance: dict[str, Any]) -> Member:
     groups = instance.get("DBParameterGroups") or [{}]
     return Member(
-        instance_id=member["DBInstanceIdentifier"],
+        instance_id=restore_config.original_instance_id(instance) if instance else member["DBInstanceIdentifier"],
         is_writer=bool(member.get("IsClusterWriter")),
         instance_class=str(instance.get("DBInstanceClass", "unknown")),
         parameter_group=groups[0].get("DBParameterGroupName"),

@@ -35,6 +35,26 @@ class CheckResult(BaseModel):
     evidence: list[Evidence] = []
     remediation: str = ""
     reason: str = ""  # why skipped, or a one-line summary
+    finding: str = ""  # what a warn/fail found, said as a title ("Deletion protection is off")
+
+    @property
+    def headline(self) -> str:
+        """What a person reads first: the finding when the check did not pass, never the expectation it missed."""
+        if self.status in ("warn", "fail"):
+            return self.finding or self.title
+        return self.title
+
+    def lines(self, limit: int = 10) -> list[str]:
+        """The headline, the evidence (every message that names the check keeps it) and the fix."""
+        lines = [f"[{self.status.upper()}] {self.id}: {self.headline}" + (f" ({self.reason})" if self.reason else "")]
+        for item in self.evidence[:limit]:
+            where = ".".join(p for p in (item.database, item.schema_name, item.object_name) if p)
+            lines.append(f"    - {where + ': ' if where else ''}{item.detail}")
+        if len(self.evidence) > limit:
+            lines.append(f"    - ... and {len(self.evidence) - limit} more")
+        if self.remediation and self.status != "skipped":
+            lines.append(f"    fix: {self.remediation}")
+        return lines
 
 
 class PreflightReport(BaseModel):
@@ -65,16 +85,6 @@ class PreflightReport(BaseModel):
             f"{counts['fail']} failed, {counts['warn']} warnings, {counts['pass']} passed, {counts['skipped']} skipped",
         ]
         for check in sorted(self.checks, key=lambda c: _ORDER[c.status]):
-            if check.status == "pass":
-                continue
-            lines.append(
-                f"[{check.status.upper()}] {check.id}: {check.title}" + (f" ({check.reason})" if check.reason else "")
-            )
-            for item in check.evidence[:limit_per_check]:
-                where = ".".join(p for p in (item.database, item.schema_name, item.object_name) if p)
-                lines.append(f"    - {where + ': ' if where else ''}{item.detail}")
-            if len(check.evidence) > limit_per_check:
-                lines.append(f"    - ... and {len(check.evidence) - limit_per_check} more")
-            if check.remediation and check.status != "skipped":
-                lines.append(f"    fix: {check.remediation}")
+            if check.status != "pass":
+                lines += check.lines(limit_per_check)
         return "\n".join(lines)

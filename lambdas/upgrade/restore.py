@@ -9,6 +9,7 @@ from upgrade import polling
 from upgrade.errors import RestoreFailed
 from upgrade.models import InstanceConfig, Plan, RestoreConfig, RestoreProgress, Verification, WorkflowState
 from upgrade.rollback import require_restore_config
+from upgrade.verify import promotion_tier_changes
 
 _FAILED = {"failed", "incompatible-restore", "incompatible-parameters", "incompatible-network"}
 
@@ -87,6 +88,7 @@ def verify_restore(state: WorkflowState, rds: Rds) -> Verification:
     missing = sorted({i.instance_id for i in config.instances} - set(instances))
     if missing:
         problems.append(f"instances missing: {missing}")
+    problems += promotion_tier_changes(plan.cluster.members, list(instances.values()))
     if problems:
         raise RestoreFailed(f"{plan.cluster.cluster_id} after the restore: " + "; ".join(problems))
     return Verification(

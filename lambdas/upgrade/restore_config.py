@@ -3,15 +3,17 @@
 restore_db_cluster_from_snapshot restores the storage and little else: network, security,
 parameter groups, scaling, tags, deletion protection and every instance must be passed
 again. They are read from the cluster as it is now (or from the cluster a standalone
-restore replaces), and parameter groups are matched to the snapshot's engine family.
+restore replaces, wherever a rollback moved it), and parameter groups are matched to the
+snapshot's engine family. Instances renamed aside are recreated under their original names.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws.rds import Rds
+from aws.rds import Rds, tags_of
 from upgrade.models import InstanceConfig, RestoreConfig
+from upgrade.naming import ORIGINAL_ID_TAG
 
 
 def capture(rds: Rds, cluster: dict[str, Any]) -> RestoreConfig:
@@ -68,10 +70,15 @@ def for_family(rds: Rds, config: RestoreConfig, engine_version: str, family: str
     )
 
 
+def original_instance_id(instance: dict[str, Any]) -> str:
+    """The name an instance had before a rollback renamed it aside (its own name if it never was)."""
+    return tags_of(instance).get(ORIGINAL_ID_TAG, str(instance["DBInstanceIdentifier"]))
+
+
 def _instance(rds: Rds, member: dict[str, Any], instance: dict[str, Any]) -> InstanceConfig:
     groups = instance.get("DBParameterGroups") or [{}]
     return InstanceConfig(
-        instance_id=member["DBInstanceIdentifier"],
+        instance_id=original_instance_id(instance) if instance else member["DBInstanceIdentifier"],
         instance_class=instance.get("DBInstanceClass", "db.serverless"),
         is_writer=bool(member.get("IsClusterWriter")),
         promotion_tier=member.get("PromotionTier", instance.get("PromotionTier")),

@@ -37,8 +37,19 @@ def assess_rollback(state: WorkflowState, rds: Rds) -> RollbackDecision:
     plan = state.require_plan()
     if plan.force_rollback and not state.failure:
         return RollbackDecision(needed=True, reason="the input asked for a rollback (force_rollback)")
-    if not plan.rollback_on_failure:
-        return RollbackDecision(needed=False, reason="rollback_on_failure is false: the cluster is left as it is")
+    decision = _assess(state, rds)
+    if plan.rollback_on_failure or not decision.needed:
+        return decision
+    # the input said not to roll back: the cluster is left as it is, and the message gives the restore input
+    return RollbackDecision(
+        needed=False,
+        restore_advised=True,
+        reason=f"rollback_on_failure is false, so the cluster is left as it is: {decision.reason}",
+    )
+
+
+def _assess(state: WorkflowState, rds: Rds) -> RollbackDecision:
+    plan = state.require_plan()
     cluster = rds.find_cluster(plan.cluster.cluster_id)
     if cluster is None:
         return RollbackDecision(needed=True, reason="the cluster is gone from its name")
@@ -87,6 +98,7 @@ def move_aside(state: WorkflowState, rds: Rds) -> AsideProgress:
     if replaced is None:
         return progress.model_copy(update={"ready": True})  # nothing under the name to move (standalone restore)
     if replaced["DBClusterIdentifier"] == plan.cluster.cluster_id:
+        rds.add_tags(replaced["DBClusterArn"], {naming.MOVED_ASIDE_FROM_TAG: plan.cluster.cluster_id})
         rds.modify_cluster(plan.cluster.cluster_id, NewDBClusterIdentifier=plan.names.aside_cluster_id)
         progress = progress.model_copy(update={"aside_cluster_id": plan.names.aside_cluster_id})
         return _not_yet(progress, first_pass, "the cluster rename")
@@ -99,6 +111,7 @@ def move_aside(state: WorkflowState, rds: Rds) -> AsideProgress:
         if name not in expected or instance.get("DBInstanceStatus") in _MOVING:
             continue
         renamed[name] = expected[name]
+        rds.add_tags(instance["DBInstanceArn"], {naming.ORIGINAL_ID_TAG: name})
         rds.modify_instance(name, NewDBInstanceIdentifier=renamed[name])
     progress = progress.model_copy(
         update={"aside_cluster_id": replaced["DBClusterIdentifier"], "renamed_instances": renamed}

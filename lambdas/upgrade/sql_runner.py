@@ -151,6 +151,36 @@ def _run(
             )
 
 
+# What a check that did not pass found, said as a title: its own title states what it expects ("No invalid
+# indexes"), which read as the opposite of the finding next to [WARN] or [FAIL]. Titles that name a subject
+# ("Unlogged tables") read right either way and need no entry.
+FINDINGS = {
+    "P3-subscriptions": "The cluster is a logical replication subscriber",
+    "P15-database-connections": "A database's connection setting is not what pg_upgrade needs",
+    "P16-template-databases": "template0 or template1 is missing or not a template",
+    "P19-not-null-inheritance": "An inheritance child lacks a NOT NULL its parent has",
+    "BG-replication-capacity": "Too few replication slots, WAL senders or workers for one per database",
+    "BG-no-primary-key": "Tables without a primary key or replica identity",
+    "BG-logical-replication-in-use": "Blue is a publisher, or runs pglogical or pgactive",
+    "BG-large-objects": "Large objects, which are not replicated to green",
+    "P20-extensions-update-first": "PostGIS family, pgRouting or rdkit not at their newest source version",
+    "P20-extensions-review": "Extensions to update, or to check before updating",
+    "P24-transaction-id-age": "Transaction ID age is high",
+    "P25-collation-versions": "Collations recorded with another library version",
+    "P25-database-collation-version": "A database's default collation differs from its recorded version",
+}
+
+
+def finding_of(item: SqlCheck) -> str:
+    """The title of what was found: an entry of FINDINGS, or "No X" turned into "X found"."""
+    if item.id in FINDINGS:
+        return FINDINGS[item.id]
+    if item.title.startswith("No "):
+        rest = item.title.removeprefix("No ")
+        return f"{rest[0].upper()}{rest[1:]} found"
+    return item.title
+
+
 def _result(item: SqlCheck, context: Context, tally: _Tally | None, not_run: str) -> CheckResult:
     skipped = item.skip_reason(context) or not_run
     status: Status = "skipped"
@@ -168,6 +198,7 @@ def _result(item: SqlCheck, context: Context, tally: _Tally | None, not_run: str
     return CheckResult(
         id=item.id,
         title=item.title,
+        finding=finding_of(item) if status in ("warn", "fail") else "",
         scope="database",
         status=status,
         evidence=evidence,
@@ -181,6 +212,7 @@ def _connectivity(problems: list[Evidence], reason: str) -> CheckResult:
     return CheckResult(
         id=CONNECTIVITY_ID,
         title="Every connectable database could be checked",
+        finding="Databases that could not be checked" if problems else "",
         scope="database",
         status="fail" if problems else "pass",
         evidence=problems,

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws.rds import Rds
 from upgrade.errors import UpgradeVerificationFailed
-from upgrade.models import Verification, WorkflowState
+from upgrade.models import Member, Verification, WorkflowState
+
+
+def promotion_tier_changes(members: list[Member], instances: list[dict[str, Any]]) -> list[str]:
+    """Failover order is part of the cluster: each instance must keep the promotion tier it had before.
+
+    Green copies blue's configuration ("RDS copies the complete topology and configuration", Aurora User Guide,
+    Overview of Amazon Aurora Blue/Green Deployments) and a restore passes each tier (CreateDBInstance
+    PromotionTier); this checks that it held, instance by instance, under the original names.
+    """
+    before = {m.instance_id: m.promotion_tier for m in members if m.promotion_tier is not None}
+    return [
+        f"instance {i['DBInstanceIdentifier']} has promotion tier {i.get('PromotionTier')}, it had "
+        f"{before[i['DBInstanceIdentifier']]} (aws rds modify-db-instance --db-instance-identifier "
+        f"{i['DBInstanceIdentifier']} --promotion-tier {before[i['DBInstanceIdentifier']]} --apply-immediately)"
+        for i in sorted(instances, key=lambda i: str(i["DBInstanceIdentifier"]))
+        if i["DBInstanceIdentifier"] in before and i.get("PromotionTier") != before[i["DBInstanceIdentifier"]]
+    ]
 
 
 def verify_upgrade(state: WorkflowState, rds: Rds) -> Verification:
@@ -17,11 +36,11 @@ def verify_upgrade(state: WorkflowState, rds: Rds) -> Verification:
         problems.append(f"cluster is '{cluster.get('Status')}'")
     if cluster.get("DbClusterResourceId") == plan.cluster.resource_id:
         problems.append("the original name still points at the blue cluster (same resource id)")
-    instances = {
-        i["DBInstanceIdentifier"]: str(i.get("EngineVersion")) for i in rds.cluster_instances(plan.cluster.cluster_id)
-    }
+    described = rds.cluster_instances(plan.cluster.cluster_id)
+    instances = {i["DBInstanceIdentifier"]: str(i.get("EngineVersion")) for i in described}
     if not instances:
         problems.append("the cluster has no instances")
+    problems += promotion_tier_changes(plan.cluster.members, described)
     problems.extend(
         f"instance {name} runs {version}"
         for name, version in sorted(instances.items())

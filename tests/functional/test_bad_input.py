@@ -18,7 +18,8 @@ from preflight.handler import handler as preflight
 
 from infra import permissions
 from infra.config import ConfigError, parse_config
-from tests.functional.world import call, initial_state, make_cluster, world_snapshot
+from simulator.scenario import ClusterSpec, create_cluster
+from tests.functional.world import SEED_CLUSTER, call, initial_state, make_cluster, world_snapshot
 from upgrade.errors import (
     ClusterNotFound,
     InvalidUpgradeInput,
@@ -56,6 +57,13 @@ class Row:
     cluster: dict[str, Any] | None = field(default_factory=dict)
     setup: Callable[[Any], None] | None = None
     config: Any = _NOT_A_CONFIG
+
+
+def _ledger_snapshot(rds_client: Any) -> None:
+    """Another cluster of the account (ledger-db) and an available snapshot of it."""
+    create_cluster(rds_client, ClusterSpec.model_validate({**SEED_CLUSTER, "id": "ledger-db", "instances": []}))
+    rds_client.create_db_cluster_snapshot(DBClusterSnapshotIdentifier="ledger-snap", DBClusterIdentifier="ledger-db")
+    rds_client.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier="ledger-snap")  # settles after one describe
 
 
 def _request(row: Row) -> dict[str, Any]:
@@ -194,6 +202,21 @@ ROWS: dict[str, Row] = {
         InvalidUpgradeInput,
         "strategy: Extra inputs are not permitted",
         _restore(snapshot_id="pre-upgrade", strategy="in_place"),
+    ),
+    "restore of another cluster's snapshot": Row(
+        RestoreSourceInvalid,
+        "snapshot 'ledger-snap' was taken from cluster 'ledger-db', not 'prod-db': restoring it would serve "
+        "ledger-db's data under prod-db's name. If that is what you want, add \"snapshot_source_cluster_id\": "
+        '"ledger-db" to the input.',
+        _restore(snapshot_id="ledger-snap"),
+        setup=_ledger_snapshot,
+    ),
+    "restore naming the wrong source of the snapshot": Row(
+        RestoreSourceInvalid,
+        "snapshot 'ledger-snap' was taken from cluster 'ledger-db', not from 'orders-db' as "
+        "snapshot_source_cluster_id says",
+        _restore(snapshot_id="ledger-snap", snapshot_source_cluster_id="orders-db"),
+        setup=_ledger_snapshot,
     ),
     # --- deployment configurations (cdk.json context "aurora-upgrade") ------------------------------
     "config missing": Row(ConfigError, "context 'aurora-upgrade' is missing", config=None),

@@ -86,3 +86,48 @@ def test_an_unreadable_secret_is_a_connectivity_finding_not_a_crash(rds_client):
     connectivity = next(c for c in plan["report"]["checks"] if c["id"] == "DB-connectivity")
     assert connectivity["status"] == "fail" and "nobody-made-this" in connectivity["evidence"][0]["detail"]
     assert plan["blocked"] is True
+
+
+def _snapshot(rds_client, cluster_id: str, snapshot_id: str) -> None:
+    rds_client.create_db_cluster_snapshot(DBClusterSnapshotIdentifier=snapshot_id, DBClusterIdentifier=cluster_id)
+    rds_client.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=snapshot_id)  # settles after one describe
+
+
+def _restore_request(**fields):
+    return {"input": {"action": "restore", "cluster_id": "prod-db", **fields}, "execution": {"name": "test-run"}}
+
+
+def test_another_clusters_snapshot_is_restored_when_the_input_names_its_source(rds_client):
+    make_cluster(rds_client)
+    make_cluster(rds_client, id="ledger-db", instances=[])
+    _snapshot(rds_client, "ledger-db", "ledger-snap")
+    plan = call(preflight, _restore_request(snapshot_id="ledger-snap", snapshot_source_cluster_id="ledger-db"))
+    assert plan["restore_snapshot_id"] == "ledger-snap" and plan["restore_snapshot_source"] == "ledger-db"
+    assert plan["cluster"]["cluster_id"] == "prod-db"
+
+
+def test_a_restore_finds_the_cluster_a_rollback_moved_aside_and_its_original_instance_names(rds_client):
+    """An interrupted rollback: the cluster and one instance renamed aside (tagged first), one instance not."""
+    make_cluster(rds_client)
+    _snapshot(rds_client, "prod-db", "prod-db-pre")
+    cluster = rds_client.describe_db_clusters(DBClusterIdentifier="prod-db")["DBClusters"][0]
+    tag = [{"Key": "aurora-upgrade:moved-aside-from", "Value": "prod-db"}]
+    rds_client.add_tags_to_resource(ResourceName=cluster["DBClusterArn"], Tags=tag)
+    rds_client.modify_db_cluster(DBClusterIdentifier="prod-db", NewDBClusterIdentifier="prod-db-aside-1")
+    writer = rds_client.describe_db_instances(DBInstanceIdentifier="prod-db-writer")["DBInstances"][0]
+    tag = [{"Key": "aurora-upgrade:original-id", "Value": "prod-db-writer"}]
+    rds_client.add_tags_to_resource(ResourceName=writer["DBInstanceArn"], Tags=tag)
+    rds_client.modify_db_instance(DBInstanceIdentifier="prod-db-writer", NewDBInstanceIdentifier="prod-db-writer-a")
+    plan = call(preflight, _restore_request(snapshot_id="prod-db-pre"))
+    assert plan["cluster"]["resource_id"] == cluster["DbClusterResourceId"], "the cluster moved aside is replaced"
+    assert [i["instance_id"] for i in plan["restore_config"]["instances"]] == ["prod-db-writer", "prod-db-reader"]
+    assert {m["instance_id"] for m in plan["cluster"]["members"]} == {"prod-db-writer", "prod-db-reader"}
+
+
+def test_a_restore_finds_a_cluster_renamed_by_hand_by_the_snapshots_resource_id(rds_client):
+    make_cluster(rds_client)
+    _snapshot(rds_client, "prod-db", "prod-db-pre")
+    resource_id = rds_client.describe_db_clusters(DBClusterIdentifier="prod-db")["DBClusters"][0]["DbClusterResourceId"]
+    rds_client.modify_db_cluster(DBClusterIdentifier="prod-db", NewDBClusterIdentifier="prod-db-by-hand")
+    plan = call(preflight, _restore_request(snapshot_id="prod-db-pre"))
+    assert plan["cluster"]["resource_id"] == resource_id

@@ -108,7 +108,7 @@ STEPS: dict[str, tuple[str, set[str]]] = {
     "AssessRollbackFunction": ("rollback.handler.assess", {"DescribeDBClusters", "DescribeDBInstances"}),
     "MoveAsideFunction": (
         "rollback.handler.move_aside",
-        {"DescribeDBClusters", "DescribeDBInstances", "ModifyDBCluster", "ModifyDBInstance"},
+        {"DescribeDBClusters", "DescribeDBInstances", "ModifyDBCluster", "ModifyDBInstance", "AddTagsToResource"},
     ),
     "RestoreClusterFunction": (
         "restore.handler.restore_cluster",

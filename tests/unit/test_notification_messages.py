@@ -391,6 +391,58 @@ def _dev(stage: str) -> dict[str, Any]:
     return state
 
 
+def _failed_switchover() -> dict[str, Any]:
+    """AWS rolled the switchover back (SWITCHOVER_FAILED): blue serves, green still runs."""
+    state = _prod("failed")
+    state["blue_green"] |= {"status": "AVAILABLE", "ready": True}
+    state["switchover"] = state["blue_green"] | {"status": "SWITCHOVER_FAILED"}
+    state["failure"] = {
+        "CheckSwitchover": {
+            "Error": "SwitchoverFailed",
+            "Cause": json.dumps(
+                {
+                    "errorMessage": "switchover of prod-db-upgrade-13-20-to-14-18 failed: Switchover timed out; "
+                    "AWS rolled it back, blue keeps serving on the old version",
+                    "errorType": "SwitchoverFailed",
+                }
+            ),
+        }
+    }
+    return state
+
+
+def _failed_without_snapshot() -> dict[str, Any]:
+    """The snapshot was refused (quota): nothing was taken, the engine never changed."""
+    state = _prod("preflight_passed")
+    state["failure"] = {
+        "StartSnapshot": {
+            "Error": "SnapshotQuotaExceededFault",
+            "Cause": json.dumps(
+                {
+                    "errorMessage": "An error occurred (SnapshotQuotaExceeded) when calling the "
+                    "CreateDBClusterSnapshot operation: Cannot create more than 100 manual snapshots",
+                    "errorType": "SnapshotQuotaExceededFault",
+                }
+            ),
+        }
+    }
+    return state
+
+
+def _interrupted_rollback() -> dict[str, Any]:
+    """The rollback renamed the cluster aside, then an instance rename was refused."""
+    state = _dev("rolled_back")
+    del state["restore"], state["restore_verification"]
+    state["aside"] = {"aside_cluster_id": "dev-db-aside-3f9a1c", "ready": False, "poll": _poll()}
+    state["failure"]["MoveAside"] = {
+        "Error": "DBInstanceAlreadyExistsFault",
+        "Cause": json.dumps(
+            {"errorMessage": "DB instance already exists", "errorType": "DBInstanceAlreadyExistsFault"}
+        ),
+    }
+    return state
+
+
 def _preflight_report() -> dict[str, Any]:
     state = _prod("preflight_passed")
     state["input"] = PROD_INPUT | {"mode": "preflight"}
@@ -456,6 +508,16 @@ def _prod_rds(deployment: str | None, min_capacity: float = 2.0) -> _Rds:
 
 
 NO_RDS = _Rds({}, {})
+_ASIDE_RDS = _Rds(
+    {
+        "dev-db-aside-3f9a1c": {
+            "Status": "failed",
+            "EngineVersion": "14.18",
+            "DBClusterMembers": [{"DBInstanceIdentifier": "dev-db-writer"}, {"DBInstanceIdentifier": "dev-db-reader"}],
+        }
+    },
+    {},
+)
 
 MILESTONE_CASES = {
     **{f"{milestone}": (_prod(milestone), milestone) for milestone in MILESTONES if milestone != "post_upgrade_done"},
@@ -465,11 +527,20 @@ MILESTONE_CASES = {
         _dev("restored") | {"plan": None, "restore": None, "restore_verification": None, "aside": None},
         "started",
     ),
+    "preflight_passed_restore": (
+        _dev("restored")
+        | {"restore": None, "restore_verification": None, "aside": None}
+        | {"plan": _dev("restored")["plan"] | {"report": None}},
+        "preflight_passed",
+    ),
 }
 OUTCOME_CASES = {
     "succeeded": (_prod("succeeded"), NO_RDS),
     "succeeded_in_place": (_dev("succeeded"), NO_RDS),
     "failed": (_prod("failed"), _prod_rds("INVALID_CONFIGURATION")),
+    "failed_switchover": (_failed_switchover(), _prod_rds("SWITCHOVER_FAILED")),
+    "failed_without_snapshot": (_failed_without_snapshot(), _prod_rds(None)),
+    "failed_rollback_interrupted": (_interrupted_rollback(), _ASIDE_RDS),
     "capacity_not_restored": (_prod("capacity_not_restored"), _prod_rds("INVALID_CONFIGURATION")),
     "already_upgraded": (_already_upgraded(), NO_RDS),
     "preflight_report": (_preflight_report(), NO_RDS),
@@ -557,7 +628,7 @@ def test_milestone_messages_match_their_snapshots(name: str) -> None:
 def test_outcome_messages_match_their_snapshots(name: str) -> None:
     raw, rds = OUTCOME_CASES[name]
     message = outcome_message(_State.model_validate(raw), rds, NOW)  # type: ignore[arg-type]
-    assert message.event == name.removesuffix("_in_place")
+    assert message.event == ("failed" if name.startswith("failed") else name.removesuffix("_in_place"))
     _check_snapshot(f"outcome-{name}", message)
 
 
@@ -570,9 +641,45 @@ def test_event_messages_match_their_snapshots() -> None:
     _check_snapshot("event-rds_blue_green", switched.message)
 
 
+class _History:
+    """The execution history as the safety net reads it: the last recorded workflow state."""
+
+    def __init__(self, state: dict[str, Any] | None) -> None:
+        self.state = state
+
+    def last_recorded_state(self, execution_arn: str) -> dict[str, Any] | None:
+        return self.state
+
+
+def _aborted_event() -> dict[str, Any]:
+    event = json.loads(json.dumps(EXECUTION_FAILED_EVENT))
+    event["detail"] |= {"status": "ABORTED", "error": None, "cause": None}
+    return event
+
+
+def test_an_aborted_run_is_told_with_what_it_changed_and_left() -> None:
+    """Stopped by hand while green was provisioning: raised capacity, our group, the snapshot and green remain."""
+    history = _History(_prod("green_ready") | {"blue_green": _prod("green_ready")["blue_green"] | {"ready": False}})
+    aborted = notify_events.decide(_aborted_event(), NO_RDS, ["prod-db"], history)  # type: ignore[arg-type]
+    assert aborted.message is not None
+    _check_snapshot("event-execution_aborted", aborted.message)
+    text = "\n".join(aborted.message.body)
+    assert "Serverless v2 minimum capacity raised to" in text and "green environment runs, and is billed" in text
+    commands = [step.command or "" for step in aborted.message.next_steps]
+    assert any("delete-blue-green-deployment" in command for command in commands)
+    assert any("MinCapacity=0.5" in command for command in commands)
+
+
+def test_an_aborted_run_that_changed_nothing_says_so() -> None:
+    history = _History({"input": PROD_INPUT, "execution": {"name": PROD_RUN}})
+    aborted = notify_events.decide(_aborted_event(), NO_RDS, ["prod-db"], history)  # type: ignore[arg-type]
+    assert aborted.message is not None
+    assert "- Nothing: it stopped before its first change." in aborted.message.body
+
+
 def test_every_snapshot_file_belongs_to_a_case() -> None:
     names = {f"milestone-{n}" for n in MILESTONE_CASES} | {f"outcome-{n}" for n in OUTCOME_CASES}
-    names |= {"event-execution_failed", "event-rds_blue_green"}
+    names |= {"event-execution_failed", "event-rds_blue_green", "event-execution_aborted"}
     stale = sorted(p.name for p in SNAPSHOTS.glob("*") if p.stem not in names)
     assert stale == [], "snapshots of cases that no longer exist"
 

@@ -233,3 +233,14 @@ def test_row_evidence_places_cluster_objects_in_their_own_database():
     assert evidence.detail == "logical slot (plugin pgoutput, active false, confirmed flush NULL)"
     (role,) = check("P18-pg-prefixed-roles").evidence([{"rolname": "pg_app"}], ctx(15, 16), "postgres")
     assert (role.database, role.object_name) == (None, "pg_app")
+
+
+def test_every_sql_check_that_does_not_pass_is_headed_by_its_finding_not_its_expectation():
+    from upgrade.sql_runner import FINDINGS, finding_of
+
+    checks = {item.id: item for item in CHECKS}
+    assert set(FINDINGS) <= set(checks), "a finding names no check"
+    for item in checks.values():
+        finding = finding_of(item)
+        assert not finding.startswith(("No ", "Every ")), f"{item.id} would read as the opposite: {finding}"
+    assert finding_of(checks["P26-invalid-indexes"]) == "Invalid indexes found"

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+import boto3
 import pytest
 
+from simulator import runner
 from simulator.expectations import unmet
+from simulator.runner import run_scenario
 from simulator.scenario import Scenario
 from tests.workflow.conftest import SCENARIOS, outcome_notifications
 from upgrade.messages_milestone import MILESTONES
@@ -132,3 +137,42 @@ def test_every_shipped_scenario_meets_its_expectation(cdk_out, path):
 
     scenario = Scenario.load(path)
     assert unmet(scenario.expect, run_scenario(scenario, cdk_out)) == []
+
+
+def test_green_keeps_each_instances_promotion_tier_through_the_switchover(simulate):
+    """AWS copies blue's configuration to green; failover order 0/1/15 must survive the upgrade."""
+    instances = [
+        {"id": "prod-db-writer", "writer": True, "promotion_tier": 0},
+        {"id": "prod-db-reader-1", "promotion_tier": 1},
+        {"id": "prod-db-reader-2", "promotion_tier": 15},
+    ]
+    cluster = Scenario.load(SCENARIOS / "seed-blue-green.json").cluster.model_dump() | {"instances": instances}
+    outcome = simulate("seed-blue-green", cluster=cluster)
+    assert outcome["status"] == "SUCCEEDED", outcome["error"]
+    tiers = {i["id"]: i["promotion_tier"] for i in outcome["cluster"]["instances"]}
+    assert tiers == {"prod-db-writer": 0, "prod-db-reader-1": 1, "prod-db-reader-2": 15}
+
+
+ADVISED_DELETE = r"delete-blue-green-deployment --blue-green-deployment-identifier (\S+) --delete-target"
+
+
+def test_after_a_failed_switchover_the_advised_delete_then_the_same_input_upgrades(cdk_out, monkeypatch):
+    """The failure message's next steps, followed: delete the deployment with green, start the same input again."""
+    execute = runner._execute
+
+    def follow_advice_then_execute(machine_arn: str, region: str, name: str, given: dict) -> dict:
+        if "-before-" not in name:  # the second run: first do what the first one's failure message says
+            failure = next(n for n in runner._notifications(region) if "FAILED at CheckSwitchover" in n["subject"])
+            advised = re.search(ADVISED_DELETE, failure["message"])
+            assert advised is not None, failure["message"]
+            rds = boto3.client("rds", region_name=region)
+            rds.delete_blue_green_deployment(BlueGreenDeploymentIdentifier=advised[1], DeleteTarget=True)
+        return execute(machine_arn, region, name, given)
+
+    monkeypatch.setattr(runner, "_execute", follow_advice_then_execute)
+    scenario = Scenario.load(SCENARIOS / "switchover-failed-rerun.json").model_copy(update={"expect": None})
+    outcome = run_scenario(scenario, cdk_out)
+    assert [run["status"] for run in outcome["earlier_runs"]] == ["FAILED"]
+    assert outcome["status"] == "SUCCEEDED", outcome["error"]
+    assert outcome["cluster"]["engine_version"] == "14.18" and outcome["cluster"]["min_capacity"] == 0.5
+    assert outcome["clusters"] == ["prod-db", "prod-db-old1"], "the first run's green went with its deployment"

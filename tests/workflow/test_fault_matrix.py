@@ -268,6 +268,31 @@ def test_terminal_fault_fails_the_run_safely_and_names_the_step(matrix: Matrix, 
     record(state, "terminal", [*fired(run, state, 1), *ended_failed(run), *problems])
 
 
+# --- after a failure, the next step the message advises works ------------------------------------------
+
+ROLLBACK_STATES = ("AssessRollback", "MoveAside", "RestoreSnapshot", "CreateInstances", "VerifyRestore")
+
+
+@pytest.mark.parametrize("state", ROLLBACK_STATES)
+def test_after_a_rollback_fault_the_advised_restore_finishes_it(matrix: Matrix, state: str) -> None:
+    """The rollback stops at ``state``; the restore input its message gives, started next, puts dev-db back."""
+    failing = Variant("in-place-failed-rollback", "in-place-failed-rollback").build([task_error(state, TERMINAL, 1)])
+    name = f"advised-restore-{state.lower()}"
+    snapshot_id = f"dev-db-pre-upgrade-14-18-to-15-13-simulated-{name}-before-1"
+    advised = {"action": "restore", "cluster_id": "dev-db", "snapshot_id": snapshot_id}
+    scenario = failing.model_copy(update={"name": name, "before": [failing.input], "input": advised})
+    outcome = run_scenario(scenario, matrix.cdk_out)
+    failure = next(n for n in outcome["notifications"] if f"FAILED at {state}" in n["subject"])
+    assert f"--input '{json.dumps(advised)}'" in failure["message"], "the message advises exactly this input"
+    assert outcome["status"] == "SUCCEEDED", outcome["error"]
+    cluster = outcome["cluster"]
+    assert (cluster["engine_version"], cluster["db_cluster_parameter_group"]) == ("14.18", "dev-apg14")
+    assert [(i["id"], i["writer"], i["promotion_tier"]) for i in cluster["instances"]] == [
+        ("dev-db-1", True, 0),
+        ("dev-db-2", False, 1),
+    ]
+
+
 # --- the harness fault itself -------------------------------------------------------------------------
 
 
