@@ -95,8 +95,13 @@ class AuroraUpgradeStack(Stack):
             **kwargs,
         )
         self._config = config
-        # the clusters every role is scoped to, read by the simulator (simulator/configuration.py)
-        self.template_options.metadata = {"AuroraUpgrade": {"clusters": list(config.cluster_ids)}}
+        # the clusters and secrets the roles are scoped to, read by the simulator (simulator/configuration.py)
+        self.template_options.metadata = {
+            "AuroraUpgrade": {
+                "clusters": list(config.cluster_ids),
+                "secrets": list(config.database_access.secret_arns),
+            }
+        }
         self._factory = StepFunctionFactory(self)
         slack = config.notifications.slack
         notifications = Notifications(self, "Notifications", emails=config.emails, chatbot_channel=slack.chatbot)

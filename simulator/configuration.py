@@ -1,11 +1,13 @@
-"""The deployment a scenario runs against: its clusters must be among the configured ones.
+"""The deployment a scenario runs against: its clusters and database secrets must be configured.
 
-Every role of the stack is scoped to the clusters in the configuration (infra/permissions.py), so on
-AWS an execution for a cluster that is not configured stops at its first call with AccessDenied. A
-scenario names the cluster it rehearses; when the synthesized template was not configured for it, the
-simulator synthesizes the same app with that cluster added to the configuration (kept beside the
-template and reused while the sources are unchanged), as a user would add it to cdk.json before
-deploying. A scenario that wants to see the refusal sets ``"configured": false``.
+Every role of the stack is scoped to the clusters in the configuration (infra/permissions.py) and
+the database steps may read only the configured secrets (infra/database_access.py), so on AWS an
+execution for a cluster that is not configured stops at its first call with AccessDenied, and the
+in-database checks of an unconfigured secret are skipped. A scenario names the cluster it rehearses
+and the secret its input uses; when the synthesized template was not configured for them, the
+simulator synthesizes the same app with them added to the configuration (kept inside cdk.out and
+reused while the sources are unchanged), as a user would add them to cdk.json before deploying. A
+scenario that wants to see the refusal sets ``"configured": false``.
 """
 
 from __future__ import annotations
@@ -13,33 +15,47 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from simulator.template import template_path
 
 
-def configured_clusters(cdk_out: Path) -> set[str]:
-    """The cluster ids the template's roles are scoped to (the stack's template metadata)."""
+def _configured(cdk_out: Path, key: str) -> list[str]:
     template = json.loads(template_path(cdk_out).read_text())
-    return set(template.get("Metadata", {}).get("AuroraUpgrade", {}).get("clusters", []))
+    return [str(v) for v in template.get("Metadata", {}).get("AuroraUpgrade", {}).get(key, [])]
 
 
-def clusters_named(inputs: list[dict[str, Any]]) -> set[str]:
-    return {str(given["cluster_id"]) for given in inputs if isinstance(given.get("cluster_id"), str)}
+def missing_from(cdk_out: Path, inputs: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
+    """The clusters and database secrets the inputs name that the template's roles do not cover."""
+    clusters = {str(given["cluster_id"]) for given in inputs if isinstance(given.get("cluster_id"), str)}
+    secrets = {
+        str(given["database"]["secret_arn"])
+        for given in inputs
+        if isinstance(given.get("database"), dict) and isinstance(given["database"].get("secret_arn"), str)
+    }
+    patterns = _configured(cdk_out, "secrets")
+    return (
+        clusters - set(_configured(cdk_out, "clusters")),
+        {arn for arn in secrets if not any(fnmatchcase(arn, p) or fnmatchcase(f"{arn}-abcdef", p) for p in patterns)},
+    )
 
 
-def variant_for(cdk_out: Path, missing: set[str], stale: Any) -> Path:
-    """A synthesis of cdk.json's configuration plus the missing clusters, beside ``cdk_out``."""
+def variant_for(cdk_out: Path, clusters: set[str], secrets: set[str], stale: Any) -> Path:
+    """A synthesis of cdk.json's configuration plus the missing clusters and secrets, inside ``cdk_out``."""
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     from infra.app_factory import _cdk_json_context, build_app
     from infra.config import CONTEXT_KEY
 
-    key = hashlib.sha256(",".join(sorted(missing)).encode()).hexdigest()[:12]
+    key = hashlib.sha256(",".join([*sorted(clusters), *sorted(secrets)]).encode()).hexdigest()[:12]
     outdir = cdk_out / "scenario-configurations" / key  # inside cdk.out: ignored by git and linters
     if stale(template_path(outdir)):
         base = _base_configuration(_cdk_json_context())
-        config = {**base, "clusters": [*base.get("clusters", []), *sorted(missing)]}
+        access = dict(base.get("database_access") or {})
+        # Secrets Manager appends "-" and six random characters to a secret's ARN
+        access["secret_arns"] = [*access.get("secret_arns", []), *(f"{arn}-??????" for arn in sorted(secrets))]
+        config = {**base, "clusters": [*base.get("clusters", []), *sorted(clusters)], "database_access": access}
         build_app(outdir=str(outdir), context={CONTEXT_KEY: config}).synth()
     return outdir
 

@@ -474,6 +474,18 @@ def _tags_on_create(operation: str, params: dict[str, Any], region: str) -> list
     return [Request("rds:AddTagsToResource", _arn("rds", kind, str(params[parameter]), region))]
 
 
+def _full_arns(prefix: str, params: dict[str, Any], lookup: Lookup) -> dict[str, Any]:
+    """A secret named by name or partial ARN is authorized on its full ARN, random suffix included (AWS Secrets
+    Manager User Guide, "Permissions to AWS Secrets Manager secrets": policies match the full ARN)."""
+    if prefix != "secretsmanager" or not isinstance(params.get("SecretId"), str):
+        return params
+    try:
+        arn = lookup("secretsmanager", "DescribeSecret", {"SecretId": params["SecretId"]})["ARN"]
+    except ClientError:
+        return params
+    return {**params, "SecretId": str(arn)}
+
+
 def _data_api_secret(params: dict[str, Any]) -> list[Request]:
     """RDS Data API: the caller must also read the secret it names (Aurora User Guide, "Authorizing access
     to the RDS Data API": secretsmanager:GetSecretValue on the secret)."""
@@ -582,8 +594,8 @@ class Authorizer:
             model = client.meta.service_model
             prefix = str(model.signing_name or model.endpoint_prefix)
             region = str(client.meta.region_name or authorizer.region)
-            requests = requests_for(prefix, operation, params, region)
             lookup = authorizer._lookup(original, client)
+            requests = requests_for(prefix, operation, _full_arns(prefix, params, lookup), region)
             if prefix == "rds":
                 requests += _extra_requests(operation, params, region, lookup)
             elif prefix == "rds-data":

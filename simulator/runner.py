@@ -20,7 +20,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
 from simulator.callbacks import CallbackDriver, load_rules, message_variants
-from simulator.configuration import clusters_named, configured_clusters, variant_for
+from simulator.configuration import missing_from, variant_for
 from simulator.endpoints import mapped_endpoints
 from simulator.faults import FaultPlan
 from simulator.harness import (
@@ -80,11 +80,11 @@ def ensure_synthesized(cdk_out: Path = DEFAULT_CDK_OUT, force: bool = False) -> 
 
 
 def deployment_for(scenario: Scenario, cdk_out: Path) -> Path:
-    """The synthesis whose roles are scoped to the scenario's clusters (simulator.configuration)."""
+    """The synthesis whose roles cover the scenario's clusters and secrets (simulator.configuration)."""
     if not scenario.configured:
         return cdk_out
-    missing = clusters_named([*scenario.before, scenario.input]) - configured_clusters(cdk_out)
-    return variant_for(cdk_out, missing, _stale) if missing else cdk_out
+    clusters, secrets = missing_from(cdk_out, [*scenario.before, scenario.input])
+    return variant_for(cdk_out, clusters, secrets, _stale) if clusters or secrets else cdk_out
 
 
 # moto's interpreter logs every caught error at ERROR level; the report tells the story instead
