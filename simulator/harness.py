@@ -144,6 +144,19 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
+@contextmanager
+def _no_metrics_left() -> Iterator[None]:
+    """Drop what a handler's metrics left behind: Powertools keeps metrics it did not flush (they are off in
+    the simulator) in one store shared by every Metrics instance, and would print them all at the next flush
+    that finds metrics on, in the middle of a report."""
+    try:
+        yield
+    finally:
+        from aws_lambda_powertools import Metrics
+
+        Metrics().clear_metrics()
+
+
 def function_name(arn: str) -> str:
     """``arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`` -> ``<name>``."""
     return arn.split(":function:")[-1].split(":")[0]
@@ -191,7 +204,7 @@ def run_function(
     recorder.invocations.append(name)
     started = time.perf_counter()
     try:
-        with environment(function.environment), function.acting_as():
+        with environment(function.environment), function.acting_as(), _no_metrics_left():
             result = function.handler(payload, _Context(name, region))
     except Exception as error:
         recorder.events.append(
