@@ -266,11 +266,8 @@ def _global_blue_green(action: str) -> Grant:
 
 def _preflight(scope: ClusterScope) -> tuple[Grant, ...]:
     return (
-        Grant(
-            "DescribeClusters",
-            ("DescribeDBClusters", "ListTagsForResource", "DescribePendingMaintenanceActions"),
-            scope.clusters,
-        ),
+        # DescribeDBClusters itself is on cluster:* (FindClusterMovedAside): the cluster moved aside is listed
+        Grant("DescribeClusters", ("ListTagsForResource", "DescribePendingMaintenanceActions"), scope.clusters),
         Grant(
             "ReadCurrentClusterGroup",
             ("DescribeDBClusterParameters",),
@@ -478,8 +475,9 @@ def _clean_up(scope: ClusterScope) -> tuple[Grant, ...]:
             scope.old_clusters + scope.old_cluster_snapshots,
             OWN_NAMES,
         ),
+        # no DeleteGlobalCluster: after a switchover the deployment is deleted without its target (DeleteTarget is
+        # refused then), so RDS deletes nothing on the caller's behalf
         Grant("DeleteOldInstances", ("DeleteDBInstance",), (RdsResource("db", "*-old*"),), OLD_INSTANCES),
-        _global_blue_green("DeleteGlobalCluster"),
     )
 
 

@@ -326,7 +326,6 @@ WILDCARD_EXCEPTIONS: dict[tuple[str, str, str, str], str] = {
     ("CreateBlueGreenFunction", "GlobalDatabaseCreate", "global-cluster", "*"): "GLOBAL_BLUE_GREEN",
     ("CreateBlueGreenFunction", "GlobalDatabaseCreate", "cluster", "*"): "GLOBAL_BLUE_GREEN",
     ("StartSwitchoverFunction", "GlobalDatabaseModify", "global-cluster", "*"): "GLOBAL_BLUE_GREEN",
-    ("CleanUpFunction", "GlobalDatabaseDelete", "global-cluster", "*"): "GLOBAL_BLUE_GREEN",
     ("AbandonBlueGreenFunction", "GlobalDatabaseDelete", "global-cluster", "*"): "GLOBAL_BLUE_GREEN",
 }
 # an exception that needs RDS's own wildcard is only acceptable where that same action is also

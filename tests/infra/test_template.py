@@ -165,7 +165,6 @@ ON_BEHALF: dict[str, set[str]] = {
         "CreateGlobalCluster",
     },
     "StartSwitchoverFunction": {"ModifyDBCluster", "PromoteReadReplicaDBCluster", "ModifyGlobalCluster"},
-    "CleanUpFunction": {"DeleteGlobalCluster"},
     "AbandonBlueGreenFunction": {
         "DeleteDBCluster",
         "DeleteDBInstance",

@@ -105,8 +105,15 @@ VARIANTS = (
     Variant("rollback-cmk", "in-place-failed-rollback-cmk"),  # KMS through RDS for an encrypted snapshot
     Variant("provisioned-custom-groups", "provisioned-custom-groups"),  # custom groups read, old cluster deleted
     Variant("standalone-restore", "standalone-restore"),  # a named snapshot found
-    # RDS events end the waits (Wake), green of a cluster with a customer managed key
-    Variant("events-and-cmk", "seed-blue-green", {"cluster": {**_SEED_CLUSTER, "encryption": "customer"}}),
+    # RDS events end the waits (Wake), green of a cluster with a customer managed key, an RDS proxy in front
+    Variant(
+        "events-cmk-proxy",
+        "seed-blue-green",
+        {"cluster": {**_SEED_CLUSTER, "encryption": "customer", "rds_proxies": ["app-proxy"]}},
+    ),
+    Variant("global-member", "global-member-blue-green"),  # what RDS does to the global cluster for the caller
+    Variant("interrupted-rollback", "interrupted-rollback"),  # the cluster moved aside found and named
+    Variant("interrupted-rollback-finished", "interrupted-rollback-finished"),
     Variant("rerun-after-success", "rerun-after-success"),  # NotifyAlreadyUpgraded (second run)
     Variant("green-invalid-configuration", "green-invalid-configuration"),  # NotifyFailure and its clean-up
     # NotifyCapacityNotRestored: the capacity restore after a failure fails too
@@ -447,6 +454,8 @@ NOT_EXERCISED = {
     "rds:DescribeBlueGreenDeployments@RequestApproval": "the approval message goes through the notifier",
     "rds:ModifyDBCluster@CleanUp": "deletion protection is turned off only when the old cluster has it",
     "rds:ModifyDBCluster@AbandonBlueGreen": "deletion protection is turned off only when green has it",
+    "rds:DeleteGlobalCluster@AbandonBlueGreen": "backing out of a global member's deployment (rejected approval)",
+    "states:GetExecutionHistory@Notify": "the safety net reads a stopped run's history; moto sends no status events",
     "Schedules": "EventBridge Scheduler starts executions; the template test checks its role",
 }
 
