@@ -234,6 +234,11 @@ def _collect(scenario: Scenario, execution: dict[str, Any], recorder: Recorder) 
         "transitions": len(entered),
         "lambda_invocations": len(recorder.invocations),
         "error": _error(recorder) if execution["description"]["status"] != "SUCCEEDED" else None,
+        # what Step Functions says ended the run (States.DataLimitExceeded, States.Runtime, a Fail state's error)
+        "execution_error": {
+            key: execution["description"][key] for key in ("error", "cause") if key in execution["description"]
+        }
+        or None,
         "timeline": [
             {"at_seconds": e.at_seconds, "kind": e.kind, "name": e.name, **_short(e.detail)} for e in recorder.events
         ],
