@@ -278,6 +278,15 @@ class DatabaseAccessConfig(BaseModel):
     security_group_ids: tuple[Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]+$")], ...] = ()
 
 
+class ReportsConfig(BaseModel):
+    """The bucket of whole preflight reports (the workflow's state carries a bounded summary)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    expire_after_days: int = Field(default=90, ge=1, le=3650)
+    """Days after which a report is deleted by the bucket's lifecycle rule."""
+
+
 class DeploymentConfig(BaseModel):
     """What one deployment of the stack may touch, when it starts upgrades, and whom it tells."""
 
@@ -293,6 +302,9 @@ class DeploymentConfig(BaseModel):
 
     database_access: DatabaseAccessConfig = DatabaseAccessConfig()
     """Optional: secrets and VPC placement for the in-database steps."""
+
+    reports: ReportsConfig = ReportsConfig()
+    """Optional: how long whole preflight reports are kept."""
 
     @property
     def cluster_ids(self) -> tuple[str, ...]:
