@@ -1,4 +1,4 @@
-"""The bucket of whole preflight reports: private, encrypted, TLS only, expiring; only preflight writes, under reports/."""
+"""The report bucket: private, encrypted, TLS only, expiring; only preflight writes, and only under reports/."""
 
 from __future__ import annotations
 
