@@ -19,6 +19,7 @@ history limit at all. The patches here close both gaps:
 
 from __future__ import annotations
 
+import json
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,7 +37,6 @@ from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name
 from moto.stepfunctions.parser.asl.component.program.program import Program
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
-from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
 # Step Functions service quotas (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html):
 # "Maximum input or output size for a task, state, or execution: 256 KiB of data as a UTF-8 encoded string".
@@ -63,8 +63,10 @@ _EXECUTIONS: weakref.WeakKeyDictionary[EventManager, Any] = weakref.WeakKeyDicti
 
 
 def payload_bytes(value: Any) -> int:
-    """The size Step Functions counts: the UTF-8 bytes of the JSON text."""
-    text = value if isinstance(value, str) else to_json_str(value)
+    """The size Step Functions counts: the UTF-8 bytes of the JSON text (a Lambda payload is already those bytes)."""
+    if isinstance(value, bytes):
+        return len(value)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return len(text.encode("utf-8"))
 
 

@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from simulator.harness import LambdaFunction, local_lambdas
-from simulator.limits import HISTORY_LIMIT_CAUSE, MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES
+from simulator.limits import HISTORY_LIMIT_CAUSE, MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES, payload_bytes
 
 REGION = "us-east-1"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:123456789012:function:Producer"
@@ -144,3 +144,9 @@ def test_an_execution_whose_event_25000_is_its_success_succeeds(run):
     assert described["status"] == "SUCCEEDED", described.get("cause")
     assert len(events) == MAX_HISTORY_EVENTS
     assert events[-1]["type"] == "ExecutionSucceeded"
+
+
+def test_payload_size_is_counted_in_utf8_bytes():
+    assert payload_bytes("é" * 10) == 20
+    assert payload_bytes(b'{"a":1}') == 7
+    assert payload_bytes({"a": "é"}) == len('{"a":"é"}'.encode())
