@@ -1,4 +1,4 @@
-"""The bucket of whole preflight reports, which outgrow what a Step Functions state may hold.
+"""The bucket of whole preflight reports and post-upgrade results, which outgrow what a Step Functions state may hold.
 
 A state holds at most 256 KiB; the workflow keeps a bounded summary and writes the whole report
 here (Step Functions best practice: "Use Amazon S3 ARNs instead of passing large payloads").
@@ -17,13 +17,13 @@ from constructs import Construct
 REPORTS_PREFIX = "reports/"  # lambdas/upgrade/report_store.py writes under it, and only there
 
 NO_ACCESS_LOGS_REASON = (
-    "Objects here are written only by the preflight function (s3:PutObject under reports/, recorded in "
+    "Objects here are written only by the preflight and post-upgrade functions (s3:PutObject under reports/, in "
     "CloudTrail as that role) and read by operators; a server-access-log bucket would need the same exemption. "
     "Turn on CloudTrail data events for this bucket where reads must be audited."
 )
 PUT_UNDER_PREFIX_REASON = (
     "bucket.grant_put(function, 'reports/*'): the function writes one object per execution, "
-    "reports/<cluster>/<execution>/preflight.json, whose name is known only at run time; the grant is scoped to "
+    "reports/<cluster>/<execution>/<step>.json, whose name is known only at run time; the grant is scoped to "
     "this bucket's reports/ prefix. s3:Abort* lets a failed upload be cleaned up; it comes with grant_put."
 )
 

@@ -132,6 +132,7 @@ class AuroraUpgradeStack(Stack):
             },
             AWAIT_CHANGE_FUNCTION: token_table,
             PREFLIGHT_FUNCTION: {"REPORT_BUCKET": reports.bucket.bucket_name},
+            POST_UPGRADE_FUNCTION: {"REPORT_BUCKET": reports.bucket.bucket_name},
         }
         extras = {
             PREFLIGHT_FUNCTION: database.for_preflight(),
@@ -149,7 +150,8 @@ class AuroraUpgradeStack(Stack):
             Validations.of(_role(publisher)).acknowledge(
                 Acknowledgment(id="AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", reason=TOPIC_KEY_REASON)
             )
-        reports.allow_writing(steps[PREFLIGHT_FUNCTION], _role(steps[PREFLIGHT_FUNCTION]))
+        for writer in (steps[PREFLIGHT_FUNCTION], steps[POST_UPGRADE_FUNCTION]):
+            reports.allow_writing(writer, _role(writer))
         # a retried request finds its own item (same links, same expiry) before it writes
         tokens.allow(steps[REQUEST_APPROVAL_FUNCTION], "Query", "PutItem")
         tokens.allow_signing(steps[REQUEST_APPROVAL_FUNCTION])
@@ -192,7 +194,7 @@ class AuroraUpgradeStack(Stack):
             self,
             "ReportBucketName",
             value=reports.bucket.bucket_name,
-            description="Whole preflight reports: reports/<cluster>/<execution>/preflight.json",
+            description="Whole reports: reports/<cluster>/<execution>/preflight.json (and post-upgrade.json)",
         )
         CfnOutput(
             self,

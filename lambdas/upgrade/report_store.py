@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws.s3 import S3
+from upgrade.post_upgrade_models import PostUpgradeResult
 from upgrade.report import PreflightReport, ReportLocation
 
 PREFIX = "reports/"  # the only prefix the writing function may put objects under
@@ -28,8 +29,17 @@ class ReportStore:
 
     def keep(self, report: PreflightReport, execution_name: str) -> PreflightReport:
         """Write the whole report; answer the bounded summary that names where it is."""
-        location = ReportLocation(
-            bucket=self.bucket, key=report_key(report.cluster_id, execution_name), region=self.s3.region
+        return report.bounded(
+            self._write(report.cluster_id, execution_name, "preflight", report.model_dump_json(indent=1))
         )
-        self.s3.put_json(location.bucket, location.key, report.model_dump_json(indent=1))
-        return report.bounded(location)
+
+    def keep_post_upgrade(self, result: PostUpgradeResult, cluster_id: str, execution_name: str) -> PostUpgradeResult:
+        """The post-upgrade work lists grow with the databases: the same, under the upgraded cluster's id."""
+        return result.bounded(self._write(cluster_id, execution_name, "post-upgrade", result.model_dump_json(indent=1)))
+
+    def _write(self, cluster_id: str, execution_name: str, step: str, body: str) -> ReportLocation:
+        location = ReportLocation(
+            bucket=self.bucket, key=report_key(cluster_id, execution_name, step), region=self.s3.region
+        )
+        self.s3.put_json(location.bucket, location.key, body)
+        return location

@@ -1,4 +1,4 @@
-"""The report bucket: private, encrypted, TLS only, expiring; only preflight writes, and only under reports/."""
+"""The report bucket: private, encrypted, TLS only, expiring; preflight and post-upgrade write, only under reports/."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def test_the_bucket_refuses_requests_without_tls(synthesized: Synthesized) -> No
     assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denials)
 
 
-def test_only_preflight_may_write_and_only_under_reports(synthesized: Synthesized) -> None:
+@pytest.mark.parametrize("writer", ["PreflightFunction", "PostUpgradeFunction"])
+def test_only_the_report_writers_may_write_and_only_under_reports(synthesized: Synthesized, writer: str) -> None:
     logical_id, _ = _bucket(synthesized)
     writers = {}
     for construct_id in STEP_HANDLERS:
@@ -54,11 +55,11 @@ def test_only_preflight_may_write_and_only_under_reports(synthesized: Synthesize
         s3_pairs = {(action, resource) for action, resource in pairs if action.startswith("s3:")}
         if s3_pairs:
             writers[construct_id] = s3_pairs
-    assert list(writers) == ["PreflightFunction"]
-    assert ("s3:PutObject", f"<{logical_id}.Arn>/reports/*") in writers["PreflightFunction"]
-    assert {resource for _, resource in writers["PreflightFunction"]} == {f"<{logical_id}.Arn>/reports/*"}
-    assert not {action for action, _ in writers["PreflightFunction"] if action.startswith(("s3:Get", "s3:Delete"))}
-    _, properties = synthesized.function("PreflightFunction")
+    assert sorted(writers) == ["PostUpgradeFunction", "PreflightFunction"]
+    assert ("s3:PutObject", f"<{logical_id}.Arn>/reports/*") in writers[writer]
+    assert {resource for _, resource in writers[writer]} == {f"<{logical_id}.Arn>/reports/*"}
+    assert not {action for action, _ in writers[writer] if action.startswith(("s3:Get", "s3:Delete"))}
+    _, properties = synthesized.function(writer)
     assert properties["Environment"]["Variables"]["REPORT_BUCKET"] == {"Ref": logical_id}
 
 

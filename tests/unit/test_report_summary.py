@@ -1,9 +1,10 @@
-"""The summary the workflow carries instead of the whole preflight report: bounded, failures first, true counts."""
+"""The summaries the workflow carries instead of whole reports: bounded, failures first, true counts, a location."""
 
 from __future__ import annotations
 
 import json
 
+from upgrade.post_upgrade_models import SUMMARY_ENTRIES_PER_LIST, AnalyzeOutcome, LeftoverWork, PostUpgradeResult
 from upgrade.report import (
     SUMMARY_DETAIL_CHARS,
     SUMMARY_ROWS_IN_ALL,
@@ -57,3 +58,21 @@ def test_the_text_counts_every_row_and_names_the_whole_report():
 def test_a_whole_report_reads_as_before():
     text = _report([_check(1, "fail", 12)]).text()
     assert "... and 2 more" in text and "Whole report" not in text
+
+
+def test_post_upgrade_work_lists_are_bounded_and_the_whole_result_is_named():
+    whole = PostUpgradeResult(
+        cluster_id="prod-db-green-abc123",
+        role="green",
+        target_version="16.6",
+        analyze=[AnalyzeOutcome(database=f"db{n}", mode="single", stages_done=1) for n in range(3_000)],
+        leftover=[LeftoverWork(database=f"db{n}", what="ANALYZE", command=f"vacuumdb -d db{n}") for n in range(500)],
+    )
+    summary = whole.bounded(LOCATION)
+    assert len(summary.analyze) == len(summary.leftover) == SUMMARY_ENTRIES_PER_LIST
+    assert summary.left_out == {"analyze": 3_000 - SUMMARY_ENTRIES_PER_LIST, "leftover": 500 - SUMMARY_ENTRIES_PER_LIST}
+    assert summary.complete is False, "the verdict is the whole result's"
+    text = "\n".join(summary.lines())
+    assert f"Not listed here: {3_000 - SUMMARY_ENTRIES_PER_LIST} more analyze, 480 more leftover." in text
+    assert "Whole result: s3://reports-bucket/" in text
+    assert len(summary.model_dump_json()) < 16 * 1024 < len(whole.model_dump_json())
