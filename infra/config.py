@@ -278,6 +278,15 @@ class DatabaseAccessConfig(BaseModel):
     security_group_ids: tuple[Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]+$")], ...] = ()
 
 
+class ReportsConfig(BaseModel):
+    """The bucket of whole preflight reports (the workflow's state carries a bounded summary)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    expire_after_days: int = Field(default=90, ge=1, le=3650)
+    """Days after which a report is deleted by the bucket's lifecycle rule."""
+
+
 class DeploymentConfig(BaseModel):
     """What one deployment of the stack may touch, when it starts upgrades, and whom it tells."""
 
@@ -297,6 +306,8 @@ class DeploymentConfig(BaseModel):
     approval_reserved_concurrency: int = Field(default=2, ge=1, le=50, strict=True)
     """Reserved concurrency of the approval decision function, whose URL is public (auth NONE): a flood of
     requests is throttled there instead of running up costs or using the account's unreserved concurrency."""
+    reports: ReportsConfig = ReportsConfig()
+    """Optional: how long whole preflight reports are kept."""
 
     @property
     def cluster_ids(self) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from infra.event_rules import EventRules
 from infra.functions import MEMORY_MB, TIMEOUT, FunctionExtras, StepFunctionFactory
 from infra.notifications import Notifications
 from infra.permissions import grants_for
+from infra.reports import Reports
 from infra.schedules import UpgradeSchedules
 from infra.task_tokens import TaskTokens, allow_task_results
 from infra.workflow import UpgradeWorkflow, state_machine_arns
@@ -109,6 +110,7 @@ class AuroraUpgradeStack(Stack):
         tokens = TaskTokens(self, "TaskTokens")
         undelivered = dead_letter_queue(self, "DeadLetterQueue")
         database = DatabaseAccess(self, config)
+        reports = Reports(self, "Reports", expire_after_days=config.reports.expire_after_days)
         token_table = {"TOKEN_TABLE": tokens.table.table_name}
         signing = {"APPROVAL_SIGNING_SECRET_ARN": tokens.signing_secret.secret_arn}
 
@@ -144,6 +146,8 @@ class AuroraUpgradeStack(Stack):
                 "TOPIC_ARN": topic.topic_arn,
             },
             AWAIT_CHANGE_FUNCTION: token_table,
+            PREFLIGHT_FUNCTION: {"REPORT_BUCKET": reports.bucket.bucket_name},
+            POST_UPGRADE_FUNCTION: {"REPORT_BUCKET": reports.bucket.bucket_name},
         }
         extras = {
             "RestoreClusterFunction": rds_may_use_customer_keys(),
@@ -164,6 +168,8 @@ class AuroraUpgradeStack(Stack):
             Validations.of(_role(publisher)).acknowledge(
                 Acknowledgment(id="AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", reason=TOPIC_KEY_REASON)
             )
+        for writer in (steps[PREFLIGHT_FUNCTION], steps[POST_UPGRADE_FUNCTION]):
+            reports.allow_writing(writer, _role(writer))
         # a retried request finds its own item (same links, same expiry) before it writes
         tokens.allow(steps[REQUEST_APPROVAL_FUNCTION], "Query", "PutItem")
         tokens.allow_signing(steps[REQUEST_APPROVAL_FUNCTION])
@@ -202,6 +208,12 @@ class AuroraUpgradeStack(Stack):
             description="Start an upgrade: aws stepfunctions start-execution --state-machine-arn <this> --input ...",
         )
         CfnOutput(self, "TopicArn", value=topic.topic_arn, description="Upgrade notifications")
+        CfnOutput(
+            self,
+            "ReportBucketName",
+            value=reports.bucket.bucket_name,
+            description="Whole reports: reports/<cluster>/<execution>/preflight.json (and post-upgrade.json)",
+        )
         CfnOutput(
             self,
             "DeadLetterQueueUrl",

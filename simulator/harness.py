@@ -1,8 +1,9 @@
 """Make moto's Step Functions interpreter run the real handlers, without sleeping.
 
-moto executes the ASL (``execute_state_machine``) but its Lambda needs Docker. The four
-patches below are the only contact points with moto's internals; ``tests`` hold a canary
-that fails loudly if moto moves them.
+moto executes the ASL (``execute_state_machine``) but its Lambda needs Docker. The patches
+below (and those of ``simulator.limits``, which hold Step Functions' payload and history limits)
+are the only contact points with moto's internals; ``tests`` hold a canary that fails loudly if
+moto moves them.
 
 Task faults (``task_error`` in a fault plan) are injected where the interpreter hands a Task
 state's Lambda invocation over (``execute_lambda_function_integration``): there the interpreter's
@@ -48,6 +49,7 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wai
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
+from simulator import limits
 from simulator.faults import FaultInjector, FaultPlan, TaskErrorFault
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -59,6 +61,7 @@ PATCHED = (
     (retrier_decl, "time"),
     (StateTaskServiceCallback, "_wait_for_task_token_timeout"),
     (ExecutionWorker, "_get_evaluation_environment"),
+    *limits.PATCHED,
 )
 
 
@@ -278,6 +281,7 @@ def _faulty_integration(
 
     def integration(env: Any, parameters: dict[str, Any], region: str, state_credentials: Any) -> None:
         state = str(env.next_state_name)
+        limits.verify_task_input(env, state, parameters.get("Payload"))
         function = function_name(str(parameters["FunctionName"]))
         try:
             may_invoke(str(parameters["FunctionName"]))
@@ -396,5 +400,6 @@ def local_lambdas(
         mock.patch.object(wait_function.WaitFunction, "_wait_interval", record_wait),
         mock.patch.object(retrier_decl, "time", _RecordingTime(recorder, waits.deliver_due)),
         mock.patch.object(StateTaskServiceCallback, "_wait_for_task_token_timeout", wait_for_token),
+        limits.step_functions_limits(),
     ):
         yield recorder

@@ -235,7 +235,8 @@ def _execute(machine_arn: str, region: str, name: str, given: dict[str, Any]) ->
         if execution["status"] != "RUNNING" or time.monotonic() > deadline:
             break
         time.sleep(0.02)
-    history = sfn.get_execution_history(executionArn=started["executionArn"], maxResults=1000)["events"]
+    pages = sfn.get_paginator("get_execution_history").paginate(executionArn=started["executionArn"])
+    history = [event for page in pages for event in page["events"]]
     return {"description": execution, "history": history}
 
 
@@ -262,14 +263,44 @@ def _collect(scenario: Scenario, execution: dict[str, Any], recorder: Recorder) 
         "retry_sleeps_seconds": recorder.retry_sleeps,
         "simulated_duration_seconds": recorder.clock_seconds,
         "transitions": len(entered),
+        "history_events": len(execution["history"]),
+        "largest_state_bytes": _largest_state_bytes(execution["history"]),
+        "reports": _stored_reports(scenario.region),
         "lambda_invocations": len(recorder.invocations),
         "error": _error(recorder, execution["description"])
         if execution["description"]["status"] != "SUCCEEDED"
         else None,
+        # what Step Functions says ended the run (States.DataLimitExceeded, States.Runtime, a Fail state's error)
+        "execution_error": {
+            key: execution["description"][key] for key in ("error", "cause") if key in execution["description"]
+        }
+        or None,
         "timeline": [
             {"at_seconds": e.at_seconds, "kind": e.kind, "name": e.name, **_short(e.detail)} for e in recorder.events
         ],
     }
+
+
+def _largest_state_bytes(history: list[dict[str, Any]]) -> int:
+    """The largest input or output of any state or task, in the UTF-8 bytes Step Functions counts."""
+    sizes = [0]
+    for event in history:
+        for details in event.values():
+            if isinstance(details, dict):
+                sizes += [len(str(details[key]).encode()) for key in ("input", "output") if key in details]
+    return max(sizes)
+
+
+def _stored_reports(region: str) -> list[dict[str, Any]]:
+    """Every object in the stack's buckets (the whole preflight reports), with its text."""
+    s3 = boto3.client("s3", region_name=region)
+    stored = []
+    for bucket in s3.list_buckets()["Buckets"]:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"]):
+            for item in page.get("Contents", []):
+                body = s3.get_object(Bucket=bucket["Name"], Key=item["Key"])["Body"].read().decode()
+                stored.append({"uri": f"s3://{bucket['Name']}/{item['Key']}", "bytes": item["Size"], "body": body})
+    return stored
 
 
 def _cluster_summary(rds: Any, cluster: dict[str, Any] | None) -> dict[str, Any] | None:

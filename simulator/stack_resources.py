@@ -1,8 +1,8 @@
 """The stack's own resources, made in moto, and the template's values resolved to them.
 
 Functions read their environment from the template: a topic's ARN (``Ref``), the token table's
-name, a secret's ARN, a function URL (``Fn::GetAtt ... FunctionUrl``). The simulator creates
-those resources in moto and resolves every reference to the simulated value.
+name, a secret's ARN, the report bucket's name, a function URL (``Fn::GetAtt ... FunctionUrl``).
+The simulator creates those resources in moto and resolves every reference to the simulated value.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def function_url(logical_id: str, region: str) -> str:
 
 
 class StackResources:
-    """Create the topics, tables and secrets of a template in moto; resolve references to them."""
+    """Create the topics, tables, secrets and buckets of a template in moto; resolve references to them."""
 
     def __init__(self, resources: dict[str, Any], region: str) -> None:
         self._resources = resources
@@ -42,6 +42,7 @@ class StackResources:
         for logical_id, resource in self._resources.items():
             if resource["Type"] == "AWS::KMS::Key":  # first: topics are encrypted with them
                 self.physical[logical_id] = kms.create_key(Description=logical_id)["KeyMetadata"]["Arn"]
+        s3 = boto3.client("s3", region_name=self._region)
         for logical_id, resource in self._resources.items():
             kind, properties = resource["Type"], resource.get("Properties", {})
             if kind == "AWS::SNS::Topic":
@@ -61,6 +62,16 @@ class StackResources:
             elif kind == "AWS::SecretsManager::Secret":
                 created = secrets.create_secret(Name=logical_id, SecretString=random_secrets.token_urlsafe(48))
                 self.physical[logical_id] = created["ARN"]
+            elif kind == "AWS::S3::Bucket":
+                # a generated name, as CloudFormation gives one: lowercase, unique per account and Region
+                name = f"{logical_id.lower()}-{self._region}"
+                where = (
+                    {}
+                    if self._region == "us-east-1"
+                    else {"CreateBucketConfiguration": {"LocationConstraint": self._region}}
+                )
+                s3.create_bucket(Bucket=name, **where)
+                self.physical[logical_id] = name
 
     def resolve(self, value: Any) -> Any:
         """A template value with its intrinsic functions replaced by simulated values."""
@@ -113,6 +124,8 @@ class StackResources:
             return f"arn:aws:events:{self._region}:{ACCOUNT}:rule/{logical_id}"
         if kind == "AWS::KMS::Key" and attribute == "Arn" and logical_id in self.physical:
             return self.physical[logical_id]
+        if kind == "AWS::S3::Bucket" and attribute == "Arn":
+            return f"arn:aws:s3:::{self._ref(logical_id)}"
         if kind == "AWS::DynamoDB::Table" and attribute == "Arn":
             return f"arn:aws:dynamodb:{self._region}:{ACCOUNT}:table/{logical_id}"
         raise ValueError(f"the simulator cannot resolve {logical_id}.{attribute} ({kind})")

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from upgrade.database_access import sessions_for
 from upgrade.post_upgrade import run_post_upgrade
+from upgrade.report_store import ReportStore
 from upgrade.runtime import step_handler
+from upgrade.settings import report_settings
 
 handler = step_handler(
     "post_upgrade",
-    lambda state, clients: run_post_upgrade(state, clients.rds, sessions_for(clients.secrets, clients.rds_data)),
+    lambda state, clients: run_post_upgrade(
+        state,
+        clients.rds,
+        sessions_for(clients.secrets, clients.rds_data),
+        ReportStore(clients.s3, report_settings().REPORT_BUCKET),
+    ),
 )

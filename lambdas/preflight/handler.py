@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from upgrade.database_access import in_database_checks
 from upgrade.preflight import run_preflight
+from upgrade.report_store import ReportStore
 from upgrade.runtime import step_handler
+from upgrade.settings import report_settings
 
 handler = step_handler(
     "preflight",
     lambda state, clients: run_preflight(
-        state, clients.rds, in_database_checks(clients.secrets, clients.rds_data), clients.stepfunctions
+        state,
+        clients.rds,
+        in_database_checks(clients.secrets, clients.rds_data),
+        clients.stepfunctions,
+        ReportStore(clients.s3, report_settings().REPORT_BUCKET),
     ),
 )

@@ -5,11 +5,20 @@ deadline means the same thing in AWS and in the offline simulator (where waits a
 not slept). Loops woken by events (``Schedule.event_driven``) cannot know in advance how long
 each wait lasts: they measure from ``started_at`` with ``upgrade.clock`` instead, and
 ``wait_seconds`` is the callback's timeout, the polling fallback for an event that never comes.
+
+Every turn of a loop adds events to the execution's history, which holds at most 25,000
+("Avoid reaching the history quota", https://docs.aws.amazon.com/step-functions/latest/dg/bp-history-limit.html):
+past it the execution fails, whatever its Catch says. So each loop has a turn budget
+(``Schedule.max_turns``): the first half of it polls at the schedule's interval (most waits end
+there), then the interval widens so that what is left of the deadline fits the turns left. A loop
+thus ends within its budget at any deadline the input allows; ``tests/infra/test_history_budget.py``
+adds up the worst case of every loop of the synthesized definition.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import ceil
 
 from upgrade import clock
 from upgrade.errors import PollDeadlineExceeded
@@ -23,6 +32,7 @@ class Schedule:
     first_wait_seconds: int
     interval_seconds: int
     event_driven: bool = False
+    max_turns: int = 200  # Wait + check + Choice: about 9 history events a turn
 
 
 PARAMETER_SYNC = Schedule(first_wait_seconds=30, interval_seconds=30)
@@ -31,9 +41,10 @@ RENAME = Schedule(first_wait_seconds=30, interval_seconds=30)
 RESTORE = Schedule(first_wait_seconds=120, interval_seconds=60)
 ROLLBACK_SETTLE = Schedule(first_wait_seconds=60, interval_seconds=60)
 # Long waits are woken by RDS events (see upgrade.waits); without an event, re-check every 10 minutes.
-SNAPSHOT = Schedule(first_wait_seconds=600, interval_seconds=600, event_driven=True)
-BLUE_GREEN_READY = Schedule(first_wait_seconds=600, interval_seconds=600, event_driven=True)
-IN_PLACE_UPGRADE = Schedule(first_wait_seconds=600, interval_seconds=600, event_driven=True)
+# A turn (callback task + check + Choice) is about 13 history events.
+SNAPSHOT = Schedule(first_wait_seconds=600, interval_seconds=600, event_driven=True, max_turns=100)
+BLUE_GREEN_READY = Schedule(first_wait_seconds=600, interval_seconds=600, event_driven=True, max_turns=100)
+IN_PLACE_UPGRADE = Schedule(first_wait_seconds=600, interval_seconds=600, event_driven=True, max_turns=100)
 
 
 def start(schedule: Schedule, deadline_minutes: int) -> Poll:
@@ -50,13 +61,22 @@ def advance(poll: Poll, schedule: Schedule, waiting_for: str) -> Poll:
             f"({poll.attempts + 1} checks); the deadline is {poll.deadline_seconds // 60} minutes"
         )
     remaining = poll.deadline_seconds - waited
+    turn = poll.attempts + 1
     return poll.model_copy(
         update={
-            "attempts": poll.attempts + 1,
+            "attempts": turn,
             "waited_seconds": waited,
-            "wait_seconds": max(1, min(schedule.interval_seconds, remaining)),
+            "wait_seconds": max(1, min(_interval(schedule, turn, remaining), remaining)),
         }
     )
+
+
+def _interval(schedule: Schedule, turn: int, remaining_seconds: int) -> int:
+    """The schedule's interval for the first half of the turn budget; then what spreads the rest over the turns left."""
+    if turn < schedule.max_turns // 2:
+        return schedule.interval_seconds
+    turns_left = max(1, schedule.max_turns - turn)
+    return max(schedule.interval_seconds, ceil(remaining_seconds / turns_left))
 
 
 def checked(poll: Poll) -> Poll:

@@ -18,14 +18,20 @@ from upgrade.models import Plan, WorkflowState
 from upgrade.post_upgrade_budget import Budget
 from upgrade.post_upgrade_models import PostUpgradeResult
 from upgrade.post_upgrade_work import in_database_work, leftover_without_access
+from upgrade.report_store import ReportStore
 from upgrade.versions import parse_version
 
 UNKNOWN_USER = "<user>"
 
 
 def run_post_upgrade(
-    state: WorkflowState, rds: Rds, sessions: SessionsFor, clock: Callable[[], float] = time.monotonic
+    state: WorkflowState,
+    rds: Rds,
+    sessions: SessionsFor,
+    reports: ReportStore | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> PostUpgradeResult:
+    """With ``reports`` the whole result goes to S3 and the state carries its bounded summary."""
     request, plan = state.request, state.require_plan()
     options = request.post_upgrade
     budget = Budget(options.time_budget_seconds, clock)
@@ -53,6 +59,8 @@ def run_post_upgrade(
             target_major = parse_version(plan.target_version).major
             in_database_work(sql, options, request.database.database, target_major, budget, result)
     result.elapsed_seconds = round(budget.elapsed(), 3)
+    if reports is not None:
+        return reports.keep_post_upgrade(result, plan.cluster.cluster_id, state.execution.name)
     return result
 
 

@@ -9,7 +9,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from upgrade.report import ReportLocation
+
 GIB = 1024**3
+# What the workflow's state keeps of each per-database list; the whole result is in S3 (upgrade.report_store)
+SUMMARY_ENTRIES_PER_LIST = 20
+_PER_DATABASE_LISTS = ("analyze", "extensions_updated", "extensions_failed", "unreachable", "leftover")
 
 
 class _State(BaseModel):
@@ -89,6 +94,16 @@ class PostUpgradeResult(_State):
     budget_seconds: int = 0
     elapsed_seconds: float = 0.0
     budget_exhausted: bool = False
+    location: ReportLocation | None = None  # set on a summary: the whole result is there
+    left_out: dict[str, int] = {}  # entries of each per-database list the summary does not carry
+
+    def bounded(self, location: ReportLocation) -> PostUpgradeResult:
+        """The summary the workflow carries: every count and verdict, the first entries of each per-database list."""
+        kept = {name: getattr(self, name)[:SUMMARY_ENTRIES_PER_LIST] for name in _PER_DATABASE_LISTS}
+        left_out = {name: len(getattr(self, name)) - len(kept[name]) for name in _PER_DATABASE_LISTS}
+        return self.model_copy(
+            update={**kept, "location": location, "left_out": {k: n for k, n in left_out.items() if n}}
+        )
 
     @property
     def complete(self) -> bool:
@@ -129,6 +144,11 @@ class PostUpgradeResult(_State):
             if self.role == "green":
                 out.append("  (after the switchover green answers on the cluster's usual endpoint: use that host)")
         out.append(f"Took {self.elapsed_seconds:.0f} s of a {self.budget_seconds} s budget.")
+        if self.left_out:
+            more = ", ".join(f"{n} more {name.replace('_', ' ')}" for name, n in self.left_out.items())
+            out.append(f"Not listed here: {more}.")
+        if self.location is not None:
+            out += [f"Whole result: {self.location.uri}", f"Open it in the console: {self.location.console_url}"]
         return out
 
 

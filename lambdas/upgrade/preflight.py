@@ -11,6 +11,7 @@ from upgrade import control_plane_checks, lock, naming, restore_config
 from upgrade.errors import RestoreSourceInvalid, UnsupportedCluster, UpgradeTargetInvalid
 from upgrade.models import ClusterFacts, Member, Plan, RestoreInput, UpgradeInput, WorkflowState, parse_request
 from upgrade.report import CheckResult, PreflightReport
+from upgrade.report_store import ReportStore
 from upgrade.versions import Version, parse_version
 
 ENGINE = "aurora-postgresql"
@@ -24,8 +25,13 @@ def run_preflight(
     rds: Rds,
     database_checks: DatabaseChecks | None = None,
     sfn: StepFunctions | None = None,
+    reports: ReportStore | None = None,
 ) -> Plan:
-    """Refuse bad input at once; report every blocker of a valid request, changing nothing."""
+    """Refuse bad input at once; report every blocker of a valid request, changing nothing.
+
+    With ``reports`` (the workflow) the whole report goes to S3 and the plan carries its bounded summary;
+    without (the CLI) the plan carries the whole report.
+    """
     request = parse_request(state.input)
     if sfn is not None and (isinstance(request, RestoreInput) or request.mode == "upgrade"):
         lock.require_sole_run(sfn, state.execution, request.cluster_id)
@@ -64,6 +70,8 @@ def run_preflight(
         strategy=request.strategy,
         checks=checks,
     )
+    if reports is not None:
+        report = reports.keep(report, state.execution.name)
     deployment_id = None
     if request.strategy == "blue_green":
         deployment_id = _deployment_of_ours(rds, cluster["DBClusterArn"], plan.names.blue_green_name)

@@ -15,6 +15,7 @@ from botocore.config import Config
 from pydantic import BaseModel
 
 from aws.rds import Rds
+from aws.s3 import S3
 from aws.secrets import Secrets
 from aws.sns import Sns
 from aws.stepfunctions import StepFunctions
@@ -43,6 +44,10 @@ class Clients:
     @cached_property
     def sns(self) -> Sns:
         return Sns(boto3.client("sns", config=_CLIENT_CONFIG))
+
+    @cached_property
+    def s3(self) -> S3:
+        return S3(boto3.client("s3", config=_CLIENT_CONFIG))
 
     @cached_property
     def secrets(self) -> Secrets:

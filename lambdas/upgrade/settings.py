@@ -36,6 +36,12 @@ class SlackSettings(BaseModel):
         return name.removesuffix("-") if arn.endswith("-*") else name
 
 
+class ReportSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    REPORT_BUCKET: str = Field(min_length=3, max_length=63)  # where whole preflight reports are written
+
+
 Settings = TypeVar("Settings", bound=BaseModel)
 
 
@@ -53,3 +59,7 @@ def notifier_settings() -> NotifierSettings:
 
 def slack_settings() -> SlackSettings:
     return parse_environment(SlackSettings)
+
+
+def report_settings() -> ReportSettings:
+    return parse_environment(ReportSettings)

@@ -5,12 +5,14 @@ import pytest
 from moto import mock_aws
 
 from simulator.rds_realism import realistic_rds
+from tests.functional.world import create_report_bucket
 
 
 @pytest.fixture
-def world():
-    """An empty simulated account (statuses settle after one describe)."""
+def world(monkeypatch):
+    """An empty simulated account (statuses settle after one describe), with the stack's report bucket."""
     with mock_aws(), realistic_rds(polls=1) as simulated:
+        create_report_bucket(monkeypatch)
         yield simulated
 
 

@@ -30,7 +30,14 @@ import upgrade.clock
 from aws.stepfunctions import StepFunctions
 from simulator.harness import LambdaFunction, local_lambdas
 from simulator.rds_realism import realistic_rds
-from tests.functional.world import FakeContext, call, create_token_table, initial_state, make_cluster
+from tests.functional.world import (
+    FakeContext,
+    call,
+    create_report_bucket,
+    create_token_table,
+    initial_state,
+    make_cluster,
+)
 from upgrade import notify
 from upgrade.approval_links import nonce_for, signature, signing_key
 from upgrade.errors import AwsThrottled
@@ -147,6 +154,7 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), realistic_rds(polls=1):
         rds = boto3.client("rds", region_name=REGION)
         make_cluster(rds)
+        create_report_bucket(monkeypatch, REGION)
         state = initial_state()
         state["plan"] = call(preflight, state)
         create_token_table(TABLE, REGION)

@@ -23,7 +23,16 @@ from snapshot import handler as snapshot
 from target_parameters import handler as target_parameters
 
 from simulator.rds_realism import RealisticRds, realistic_rds
-from tests.functional.world import MAX_PASSES, call, initial_state, make_cluster, twice, until, world_snapshot
+from tests.functional.world import (
+    MAX_PASSES,
+    call,
+    create_report_bucket,
+    initial_state,
+    make_cluster,
+    twice,
+    until,
+    world_snapshot,
+)
 from upgrade.errors import InPlaceUpgradeFailed
 
 _INSTANCE_GROUP = {"name": "dev-apg14-instance", "family": "aurora-postgresql14", "parameters": {"work_mem": "16384"}}
@@ -53,13 +62,15 @@ _MEMBERS = ["dev-db-1", "dev-db-2"]
 
 
 @pytest.fixture
-def start_world() -> Iterator[Any]:
+def start_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """moto plus the realism layer with the given faults (once per test); statuses settle after one describe."""
     with ExitStack() as stack:
 
         def _start(faults: list[dict[str, Any]] | None = None) -> RealisticRds:
             stack.enter_context(mock_aws())
-            return stack.enter_context(realistic_rds(faults=faults, polls=1))
+            simulated = stack.enter_context(realistic_rds(faults=faults, polls=1))
+            create_report_bucket(monkeypatch)
+            return simulated
 
         yield _start
 

@@ -14,7 +14,7 @@ from preflight.handler import handler as preflight
 from source_parameters import handler as source_parameters
 from target_parameters import handler as target_parameters
 
-from tests.functional.world import call, initial_state, make_cluster, until
+from tests.functional.world import REPORT_BUCKET, call, initial_state, make_cluster, until
 from upgrade.database_access import cluster_sql
 from upgrade.errors import ConsistencyMismatch, DatabaseAccessFailed, PostUpgradeVerificationFailed
 from upgrade.models import DatabaseAccess
@@ -55,6 +55,20 @@ def test_post_upgrade_on_green_checks_every_green_instance(rds_client) -> None:
     assert f"vacuumdb -h {endpoint} -p 5432 -U '<user>' --all --analyze-in-stages" in [
         item["command"] for item in result["leftover"]
     ]
+
+
+def test_post_upgrade_keeps_its_whole_result_under_the_upgraded_cluster_and_execution(rds_client) -> None:
+    state = green_ready(rds_client)
+    result = call(post_upgrade, state)
+    call(post_upgrade, state)  # retried: the same object again
+    key = "reports/prod-db/test-run/post-upgrade.json"
+    assert result["location"] == {"bucket": REPORT_BUCKET, "key": key, "region": "us-east-1"}
+    s3 = boto3.client("s3", region_name="us-east-1")
+    assert [
+        o["Key"] for o in s3.list_objects_v2(Bucket=REPORT_BUCKET, Prefix="reports/prod-db/test-run/post")["Contents"]
+    ] == [key]
+    whole = json.loads(s3.get_object(Bucket=REPORT_BUCKET, Key=key)["Body"].read())
+    assert whole["leftover"] == result["leftover"] and whole["cluster_id"] == result["cluster_id"]
 
 
 def test_post_upgrade_fails_when_an_instance_is_not_on_the_target(rds_client) -> None:

@@ -1,9 +1,12 @@
 """Preflight refuses bad requests with a named error before anything changes."""
 
+import json
+
+import boto3
 import pytest
 from preflight.handler import handler as preflight
 
-from tests.functional.world import call, initial_state, make_cluster, world_snapshot
+from tests.functional.world import REPORT_BUCKET, call, initial_state, make_cluster, world_snapshot
 from upgrade.errors import (
     ClusterNotFound,
     InvalidUpgradeInput,
@@ -131,3 +134,28 @@ def test_a_restore_finds_a_cluster_renamed_by_hand_by_the_snapshots_resource_id(
     rds_client.modify_db_cluster(DBClusterIdentifier="prod-db", NewDBClusterIdentifier="prod-db-by-hand")
     plan = call(preflight, _restore_request(snapshot_id="prod-db-pre"))
     assert plan["cluster"]["resource_id"] == resource_id
+
+
+def test_the_whole_report_is_written_once_per_execution_even_when_retried(rds_client):
+    make_cluster(rds_client)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    first = call(preflight, initial_state())
+    again = call(preflight, initial_state())  # Step Functions retried the step, or the task ran twice
+    objects = s3.list_objects_v2(Bucket=REPORT_BUCKET)["Contents"]
+    assert [o["Key"] for o in objects] == ["reports/prod-db/test-run/preflight.json"]
+    assert first["report"]["location"] == again["report"]["location"]
+    assert first["report"]["location"] == {
+        "bucket": REPORT_BUCKET,
+        "key": "reports/prod-db/test-run/preflight.json",
+        "region": "us-east-1",
+    }
+    whole = json.loads(s3.get_object(Bucket=REPORT_BUCKET, Key=objects[0]["Key"])["Body"].read())
+    assert sorted(c["id"] for c in whole["checks"]) == sorted(c["id"] for c in first["report"]["checks"])
+    assert whole["location"] is None, "the object is the whole report, not a summary"
+
+
+def test_without_the_report_bucket_setting_preflight_names_what_is_missing(rds_client, monkeypatch):
+    make_cluster(rds_client)
+    monkeypatch.delenv("REPORT_BUCKET")
+    with pytest.raises(RuntimeError, match="REPORT_BUCKET"):
+        call(preflight, initial_state())

@@ -17,6 +17,17 @@ SEED_CLUSTER = {
 }
 
 
+REPORT_BUCKET = "aurora-upgrade-reports-test"
+
+
+def create_report_bucket(monkeypatch: pytest.MonkeyPatch, region: str = "us-east-1") -> str:
+    """The stack's report bucket, which the preflight function writes whole reports to (inside mock_aws)."""
+    where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    boto3.client("s3", region_name=region).create_bucket(Bucket=REPORT_BUCKET, **where)
+    monkeypatch.setenv("REPORT_BUCKET", REPORT_BUCKET)
+    return REPORT_BUCKET
+
+
 class FakeContext:
     function_name = "test"
     function_version = "$LATEST"

@@ -21,7 +21,7 @@ ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
 MIN_REASON_LENGTH = 60  # a sentence that says why, not "ok" or "needed"
 # the only rules besides IAM5 wildcards acknowledged anywhere: the Lambda runtime, the dead-letter queue
 # without a dead-letter queue of its own, the approval signing key without rotation
-OTHER_ACKNOWLEDGED = {"AwsSolutions-L1", "AwsSolutions-SQS3", "AwsSolutions-SMG4"}
+OTHER_ACKNOWLEDGED = {"AwsSolutions-L1", "AwsSolutions-SQS3", "AwsSolutions-SMG4", "AwsSolutions-S1"}
 
 
 def _violations(report: Json) -> list[str]:
