@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -119,30 +119,23 @@ def derive(catalogs: dict[int, dict[str, Any]], versions: dict[int, str]) -> dic
     }
 
 
-@contextmanager
-def _servers(majors: tuple[int, ...]) -> Iterator[dict[int, Any]]:
+def _read_one(major: int) -> tuple[dict[str, Any], str]:
     from tests.postgres_server import started_server
     from tests.sql.pg_upgrade_harness import NEW_BIN, embedded_bin_dir
 
-    with ExitStack() as stack:
-        yield {
-            major: stack.enter_context(started_server(NEW_BIN if major == 15 else embedded_bin_dir(major)))
-            for major in majors
-        }
+    with started_server(NEW_BIN if major == 15 else embedded_bin_dir(major)) as server:
+        session = server.admin()
+        try:
+            return catalog(lambda sql: list(session.run(sql))), str(session.run("SHOW server_version")[0][0]).split()[0]
+        finally:
+            session.close()
 
 
 def read_servers(majors: tuple[int, ...] = MAJORS) -> tuple[dict[int, dict[str, Any]], dict[int, str]]:
-    """(catalog, version) of a freshly started server of each major."""
-    catalogs, versions = {}, {}
-    with _servers(majors) as servers:
-        for major, server in servers.items():
-            session = server.admin()
-            try:
-                catalogs[major] = catalog(lambda sql, session=session: list(session.run(sql)))
-                versions[major] = str(session.run("SHOW server_version")[0][0]).split()[0]
-            finally:
-                session.close()
-    return catalogs, versions
+    """(catalog, version) of a freshly started server of each major (started side by side: mostly waiting)."""
+    with ThreadPoolExecutor(max_workers=len(majors)) as pool:
+        answers = dict(zip(majors, pool.map(_read_one, majors), strict=True))
+    return {m: answers[m][0] for m in majors}, {m: answers[m][1] for m in majors}
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import pwd
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,21 +135,25 @@ class Upgrader:
     def _restore_every_dump(self, databases: dict[str, str]) -> list[Refusal]:
         # pg_upgrade's own pg_restore command, minus --exit-on-error (plus --if-exists: the databases it never
         # reached do not exist yet), into its half-built new cluster
+        def restore(dump: Path) -> list[Refusal]:
+            database = databases.get(dump.stem.rsplit("_", 1)[-1])
+            # pg_restore --clean --create drops the database it restores: connect elsewhere for template1
+            connect_to = "postgres" if database == "template1" else "template1"
+            restored = self._run(
+                str(NEW_BIN / "pg_restore"), "--host", str(self.work), "--port", str(self.new_port),
+                "--username", SUPERUSER, "--clean", "--if-exists", "--create", "--verbose",
+                "--dbname", connect_to, str(dump),
+                check=False,
+            )  # fmt: skip
+            return _restore_errors(restored.stderr, database)
+
+        dumps = sorted(self._output_dir().glob("dump/pg_upgrade_dump_*.custom"))
+        template1 = [d for d in dumps if databases.get(d.stem.rsplit("_", 1)[-1]) == "template1"]
         self._pg_ctl(self.new_data, "start", "-b")
         try:
-            refusals = []
-            for dump in sorted(self._output_dir().glob("dump/pg_upgrade_dump_*.custom")):
-                database = databases.get(dump.stem.rsplit("_", 1)[-1])
-                # pg_restore --clean --create drops the database it restores: connect elsewhere for template1
-                connect_to = "postgres" if database == "template1" else "template1"
-                restore = self._run(
-                    str(NEW_BIN / "pg_restore"), "--host", str(self.work), "--port", str(self.new_port),
-                    "--username", SUPERUSER, "--clean", "--if-exists", "--create", "--verbose",
-                    "--dbname", connect_to, str(dump),
-                    check=False,
-                )  # fmt: skip
-                refusals += _restore_errors(restore.stderr, database)
-            return refusals
+            refusals = [r for d in template1 for r in restore(d)]  # first, as pg_upgrade does; then side by side
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                return refusals + [r for found in pool.map(restore, set(dumps) - set(template1)) for r in found]
         finally:
             self._pg_ctl(self.new_data, "stop")
 
@@ -156,14 +161,17 @@ class Upgrader:
         return self._run(
             str(NEW_BIN / "pg_upgrade"), "-b", str(self.old_bin), "-B", str(NEW_BIN),
             "-d", str(self.old.root / "data"), "-D", str(self.new_data), "-P", str(self.new_port),
-            "-U", SUPERUSER, "-s", str(self.work), "--no-sync", "-o", OLD_SETTINGS, *options,
+            "-U", SUPERUSER, "-s", str(self.work), "--no-sync", "-o", OLD_SETTINGS, "--jobs", "4", *options,
             check=False,
         )  # fmt: skip
 
     def _fresh_new_cluster(self) -> None:
         shutil.rmtree(self.new_data, ignore_errors=True)
-        self._run(str(NEW_BIN / "initdb"), "-N", "-D", str(self.new_data), "-U", SUPERUSER, "--auth=trust",
-                  "-E", "UTF8", "--locale=C")  # fmt: skip
+        pristine = self.work / "pristine"
+        if not pristine.exists():  # initdb once; a copy of its result is as fresh and much faster
+            self._run(str(NEW_BIN / "initdb"), "-N", "-D", str(pristine), "-U", SUPERUSER, "--auth=trust",
+                      "-E", "UTF8", "--locale=C")  # fmt: skip
+        self._run("cp", "-a", str(pristine), str(self.new_data))
 
     def _pg_ctl(self, data: Path, action: str, *server_options: str) -> None:
         options = f"-p {self.new_port} -k {self.work} -c listen_addresses='' {' '.join(server_options)}"

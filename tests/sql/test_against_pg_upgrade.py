@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pg8000.native
@@ -231,9 +231,8 @@ def _judge(server: Server, major: int, verdicts: Verdicts) -> None:
         verdicts.kept = upgrader.upgraded_facts(KEPT_SQL)
 
 
-@pytest.fixture(scope="session", params=SOURCES, ids=lambda major: f"source{major}")
-def verdicts(request: pytest.FixtureRequest) -> Iterator[Verdicts]:
-    major: int = request.param
+def _verdicts_of(major: int) -> Verdicts:
+    """Start, plant, run our checks, let PostgreSQL judge; the server is gone when this returns."""
     started = time.monotonic()
     with started_server(embedded_bin_dir(major)) as server:
         _plant(server, major)
@@ -248,9 +247,24 @@ def verdicts(request: pytest.FixtureRequest) -> Iterator[Verdicts]:
         }
         result = Verdicts(source, ours)
         _judge(server, major, result)
-        result.seconds = time.monotonic() - started
-        print(f"\nPostgreSQL {source} judged in {result.seconds:.1f} s")  # the suite's added time, per server
-        yield result
+    result.seconds = time.monotonic() - started
+    return result
+
+
+@pytest.fixture(scope="session")
+def every_source() -> dict[int, Verdicts]:
+    """Both servers judged side by side: most of the time goes to waiting on servers and pg_upgrade."""
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=len(SOURCES)) as pool:
+        judged = dict(zip(SOURCES, pool.map(_verdicts_of, SOURCES), strict=True))
+    print(f"\nPostgreSQL {', '.join(str(v.source) for v in judged.values())} judged in "
+          f"{time.monotonic() - started:.1f} s")  # fmt: skip
+    return judged
+
+
+@pytest.fixture(params=SOURCES, ids=lambda major: f"source{major}")
+def verdicts(request: pytest.FixtureRequest, every_source: dict[int, Verdicts]) -> Verdicts:
+    return every_source[request.param]
 
 
 def failing(results: dict[str, CheckResult]) -> dict[tuple[str | None, str | None, str | None], set[str]]:
