@@ -78,3 +78,15 @@ def test_the_shipped_data_names_the_removals_the_real_upgrade_failed_on() -> Non
         ("column", "pg_stat_ssl.compression", 14),
     ]:
         assert measured in shipped
+
+
+def test_views_on_catalogs_are_marked_changed_by_what_the_catalogs_say_changed() -> None:
+    rows = [{"view_schema": "public", "view_name": "v", "depends_on_schema": "pg_catalog", "depends_on": "pg_database"}]
+
+    def detail(source: int, target: int) -> str:
+        context = Context(Version(source, 1), Version(target, 1), "in_place")
+        return check("P21-views-on-system-catalogs").evidence(rows, context, "db")[0].detail
+
+    assert detail(14, 15) == "depends on pg_catalog.pg_database: CHANGED - 15 removed datlastsysoid"
+    assert detail(15, 16) == "depends on pg_catalog.pg_database"
+    assert detail(13, 17).endswith("CHANGED - 15 removed datlastsysoid; 17 removed daticulocale")
