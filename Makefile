@@ -27,6 +27,7 @@ scenarios: synth
 
 test: install
 	bash scripts/ensure-postgresql.sh
+	bash scripts/ensure-postgres-majors.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy lambdas
 	$(PY) -m pytest

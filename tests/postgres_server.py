@@ -37,6 +37,7 @@ class Server:
     port: int
     user: str
     bin_dir: Path
+    root: Path  # holds data/ (the data directory), server.log and the socket; owned by the server's OS user
 
     def admin(self, database: str = "postgres") -> pg8000.native.Connection:
         """A read-write superuser session for planting problems (autocommit: every run() commits)."""
@@ -63,6 +64,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def server_user_prefix() -> list[str]:
+    """The command prefix that runs a server program: initdb and postgres refuse to run as root."""
+    if os.geteuid() != 0:
+        return []
+    try:
+        pwd.getpwnam("postgres")  # Debian's package creates the postgres OS user for exactly this
+    except KeyError:
+        pytest.fail(f"running as root and there is no 'postgres' OS user to run initdb as: run {ENSURE}")
+    return ["runuser", "-u", "postgres", "--"]
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[Server]:
     with started_server() as server:
@@ -70,22 +82,16 @@ def pg_server() -> Iterator[Server]:
 
 
 @contextlib.contextmanager
-def started_server() -> Iterator[Server]:
-    """initdb + start on a free port; stopped and removed on exit."""
-    bin_dir = newest_bin_dir()
+def started_server(bin_dir: Path | None = None) -> Iterator[Server]:
+    """initdb + start on a free port; stopped and removed on exit. ``bin_dir``: default Debian's newest."""
+    bin_dir = bin_dir or newest_bin_dir()
     if bin_dir is None:
         pytest.fail(f"no PostgreSQL server binaries under {SERVER_GLOB}: run {ENSURE} (installs Debian's postgresql)")
-    # initdb refuses to run as root; Debian's package creates the postgres OS user for exactly this
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.fail(f"running as root and there is no 'postgres' OS user to run initdb as: run {ENSURE}")
-        as_user = ["runuser", "-u", "postgres", "--"]
+    as_user = server_user_prefix()
     # root's default TMPDIR may not be traversable by postgres; /tmp always is
     root = Path(tempfile.mkdtemp(prefix="pg-prechecks-", dir="/tmp" if as_user else None))
     if as_user:
+        owner = pwd.getpwnam("postgres")
         os.chown(root, owner.pw_uid, owner.pw_gid)
     data, log = root / "data", root / "server.log"
     port = free_port()
@@ -99,12 +105,23 @@ def started_server() -> Iterator[Server]:
 
     try:
         try:
-            run(str(bin_dir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C")
+            run(
+                str(bin_dir / "initdb"),
+                "-N",
+                "-D",
+                str(data),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            )
             run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
         except subprocess.CalledProcessError as error:
             server_log = log.read_text() if log.exists() else ""
             pytest.fail(f"could not start PostgreSQL from {bin_dir}: {error.stderr}\n{server_log}")
-        yield Server("127.0.0.1", port, SUPERUSER, bin_dir)
+        yield Server("127.0.0.1", port, SUPERUSER, bin_dir, root)
     finally:
         if (data / "postmaster.pid").exists():
             with contextlib.suppress(subprocess.SubprocessError):

@@ -70,6 +70,7 @@ def _cluster_report(args: Any) -> PreflightReport | None:
 
 def _dsn_report(args: Any) -> PreflightReport:
     from aws import postgres
+    from upgrade.preflight import require_upgrade_direction
     from upgrade.sql_runner import run_database_checks, server_version
     from upgrade.versions import parse_version
 
@@ -92,6 +93,8 @@ def _dsn_report(args: Any) -> PreflightReport:
     finally:
         first.close()
     target = parse_version(args.target)
+    # the server is the source: judging it against its own or an older major would check the wrong upgrade
+    require_upgrade_direction(source, target)
     checks = run_database_checks(connect, source, target, args.strategy, first_database=database)
     return PreflightReport(
         cluster_id=f"{url.hostname}:{url.port or 5432}",

@@ -44,7 +44,7 @@ def run_preflight(
     source_family = _family(rds, str(source))
     if source == target:
         return _plan(request, cluster, rds, source_family, source_family, state.execution.name, already=True)
-    _require_upgrade_direction(source, target)
+    require_upgrade_direction(source, target)
     _require_valid_target(rds, source, target)
     target_description = _available_target(rds, target)
     target_family = str(target_description["DBParameterGroupFamily"])
@@ -194,7 +194,8 @@ def _require_supported(cluster: dict[str, Any]) -> None:
         )
 
 
-def _require_upgrade_direction(source: Version, target: Version) -> None:
+def require_upgrade_direction(source: Version, target: Version) -> None:
+    """A major version upgrade only: refuse a downgrade or a target of the same major (also for --dsn)."""
     if target.major < source.major or (target.major == source.major and target.minor < source.minor):
         raise UpgradeTargetInvalid(f"{target} is a downgrade from {source}; Aurora cannot downgrade a cluster")
     if target.major == source.major:

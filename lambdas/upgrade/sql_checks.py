@@ -4,7 +4,7 @@ AWS has no precheck-only API: an upgrade that fails Aurora's prechecks fails twe
 checks find the same problems (and the blue/green ones) in every database before anything changes.
 The rules live in the sql_checks_* modules; this module only orders them and names them.
 
-Catalogue: 35 SQL checks plus DB-connectivity = 36 ids (CHECK_COUNT; a unit test pins the number).
+Catalogue: 36 SQL checks plus DB-connectivity = 37 ids (CHECK_COUNT; a unit test pins the number).
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from upgrade.sql_checks_blockers import BLOCKERS
 from upgrade.sql_checks_blue_green import BLUE_GREEN_CHECKS
 from upgrade.sql_checks_extensions import EXTENSION_CHECKS
 from upgrade.sql_checks_model import SqlCheck
+from upgrade.sql_checks_removed_builtins import REMOVED_BUILTINS_CHECKS
 from upgrade.sql_checks_risks import RISKS
 
 # Not a query: the runner's verdict on reaching the databases at all, so a report can never look clean
 # because nothing could be checked.
 CONNECTIVITY_ID = "DB-connectivity"
 
-CHECKS: tuple[SqlCheck, ...] = BLOCKERS + EXTENSION_CHECKS + RISKS + BLUE_GREEN_CHECKS
+CHECKS: tuple[SqlCheck, ...] = BLOCKERS + REMOVED_BUILTINS_CHECKS + EXTENSION_CHECKS + RISKS + BLUE_GREEN_CHECKS
 CHECK_IDS: tuple[str, ...] = (CONNECTIVITY_ID, *(check.id for check in CHECKS))
 CHECK_COUNT = len(CHECK_IDS)
 

@@ -103,7 +103,13 @@ BLOCKERS: tuple[SqlCheck, ...] = (
         severity="fail",
         severity_for=_slot_severity,
         remediation="Once the consumer is confirmed unused (DMS tasks, pglogical subscribers), "
-        "SELECT pg_drop_replication_slot('<slot_name>'); recreate it after the upgrade.",
+        "SELECT pg_drop_replication_slot('<slot_name>'); recreate it after the upgrade (pg_upgrade does not "
+        "carry a slot over from a source below 17).",
+        # pg_upgrade itself accepts the slot and drops it (measured: tests/sql/test_against_pg_upgrade.py)
+        beyond_pg_upgrade="Aurora's upgrade precheck stops the upgrade while any logical replication slot exists "
+        'on a source below 17 (Aurora User Guide, "Managing logical replication slots for Aurora PostgreSQL"); '
+        'blue must not be a publisher ("Limitations and considerations for Amazon Aurora blue/green '
+        'deployments")',
         object_column="slot_name",
         database_column="database",
         detail="logical slot (plugin {plugin}, active {active}, confirmed flush {confirmed_flush_lsn})",
@@ -116,7 +122,11 @@ BLOCKERS: tuple[SqlCheck, ...] = (
         "JOIN pg_catalog.pg_database d ON d.oid = s.subdbid ORDER BY 1",
         severity="fail",
         remediation="ALTER SUBSCRIPTION <name> DISABLE; ALTER SUBSCRIPTION <name> SET (slot_name = NONE); "
-        "DROP SUBSCRIPTION <name>; recreate it after the upgrade.",
+        "DROP SUBSCRIPTION <name>; recreate it after the upgrade (pg_upgrade would bring it back disabled).",
+        # pg_upgrade itself carries the subscription over, disabled (measured: tests/sql/test_against_pg_upgrade.py)
+        beyond_pg_upgrade="Aurora: a logical replication subscriber cannot undergo a major version upgrade "
+        '(Aurora User Guide, "Upgrading the PostgreSQL DB engine for Aurora PostgreSQL"), and blue must not '
+        'be a subscriber ("Limitations and considerations for Amazon Aurora blue/green deployments")',
         object_column="subname",
         database_column="datname",
         detail="subscription (enabled {subenabled}, slot {subslotname})",
@@ -303,9 +313,11 @@ WHERE op.oid >= 16384 AND op.oprcode = ANY(fns.f)
         "AND pc.oid = i.inhparent AND ac.attname = ap.attname AND cc.relnamespace = nc.oid "
         "AND ap.attnum > 0 AND ap.attnotnull AND NOT ac.attnotnull ORDER BY 1, 2, 3",
         severity="fail",
-        remediation="ALTER TABLE <child> ALTER COLUMN <column> SET NOT NULL; (18 requires children to inherit "
-        "the parent's NOT NULL constraint).",
-        versions=target_at_least(18),
+        remediation="ALTER TABLE <child> ALTER COLUMN <column> SET NOT NULL; (the schema restore cannot create a "
+        "child without its parent's NOT NULL, so pg_upgrade refuses the cluster).",
+        # pg_upgrade's check_for_not_null_inheritance (2025, back-patched to every supported branch) runs for
+        # sources up to 17; 18 cannot produce the inconsistency. Measured on 13.20/14.18 -> 15.18.
+        versions=source_at_most(17),
         schema_column="nspname",
         object_column="relname",
         detail="column {attname} is NOT NULL in parent {parent} but nullable here",

@@ -10,6 +10,8 @@ from __future__ import annotations
 from upgrade.report import Evidence
 from upgrade.sql_checks_model import BLUE_GREEN_ONLY, Context, Row, SqlCheck
 
+BG_DOC = '"Limitations and considerations for Amazon Aurora blue/green deployments"'  # the page they come from
+
 # The databases Aurora creates one replication slot and one apply worker for (reference §3.2 #3, N).
 REPLICATED_DATABASES = (
     "datallowconn AND NOT datistemplate AND datname <> 'rdsadmin' AND datconnlimit <> -2"  # -2: invalid
@@ -63,6 +65,8 @@ BLUE_GREEN_CHECKS: tuple[SqlCheck, ...] = (
         "max_logical_replication_workers + autovacuum_max_workers + max_parallel_workers.",
         strategies=BLUE_GREEN_ONLY,
         evaluate=_capacity,
+        beyond_pg_upgrade="blue/green replicates each database to green over its own logical replication slot "
+        "and apply worker (Aurora User Guide, " + BG_DOC + ")",
     ),
     SqlCheck(
         id="BG-no-primary-key",
@@ -82,6 +86,8 @@ ORDER BY 1, 2""",
         schema_column="nspname",
         object_column="relname",
         detail="no primary key and replica identity '{replica_identity}'",
+        beyond_pg_upgrade="blue/green replicates blue to green logically: UPDATE and DELETE need a replica "
+        "identity (Aurora User Guide, " + BG_DOC + ")",
     ),
     SqlCheck(
         id="BG-logical-replication-in-use",
@@ -101,6 +107,7 @@ ORDER BY 1, 3""",
         schema_column="nspname",
         object_column="name",
         detail="{kind}",
+        beyond_pg_upgrade="blue must not be a logical replication publisher (Aurora User Guide, " + BG_DOC + ")",
     ),
     SqlCheck(
         id="BG-unlogged-tables",

@@ -95,6 +95,9 @@ class SqlCheck:
     detail: str = ""  # str.format template over the row; empty = "column=value; ..." of the other columns
     evaluate: Evaluator | None = None  # replaces the row-per-problem rule when a verdict needs arithmetic
     severity_for: Callable[[Context], Severity] | None = None  # when the severity depends on the upgrade
+    # Why this check fails an upgrade that PostgreSQL's own pg_upgrade accepts (an Aurora precheck, what
+    # blue/green replication needs); empty when pg_upgrade itself refuses or fails on every object it names.
+    beyond_pg_upgrade: str = ""
 
     def skip_reason(self, context: Context) -> str | None:
         """Why this check does not apply to this upgrade, or None when it does."""

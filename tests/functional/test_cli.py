@@ -30,6 +30,21 @@ def test_dsn_mode_in_place_does_not_apply_blue_green_checks(pg_server, capsys):
     assert next(c for c in report["checks"] if c["id"] == "BG-no-primary-key")["status"] == "skipped"
 
 
+def test_dsn_mode_refuses_a_target_that_is_not_a_higher_major(pg_server, capsys):
+    dsn = f"postgresql://{pg_server.user}@{pg_server.host}:{pg_server.port}/postgres?sslmode=disable"
+    major = int(str(pg_server.bin_dir).split("/")[-2])  # Debian's server: /usr/lib/postgresql/<major>/bin
+    for target, said in ((f"{major}.99", "is the same major version as"), (f"{major - 1}.1", "is a downgrade from")):
+        assert main(["preflight", "--dsn", dsn, "--target", target]) == 2
+        assert f"error: {target} {said} {major}." in capsys.readouterr().err
+
+
+def test_dsn_mode_says_which_source_and_target_it_judged(pg_server, capsys):
+    dsn = f"postgresql://{pg_server.user}@{pg_server.host}:{pg_server.port}/postgres?sslmode=disable"
+    main(["preflight", "--dsn", dsn, "--target", "17.4", "--strategy", "in_place"])
+    first = capsys.readouterr().out.splitlines()[0]
+    assert f"{pg_server.host}:{pg_server.port}: " in first and " -> 17.4 (in_place)" in first
+
+
 def test_cluster_mode_uses_aws_and_changes_nothing(rds_client, capsys):
     make_cluster(rds_client, manage_master_user_password=True)
     status = main(["preflight", "--cluster", "prod-db", "--target", "14.18", "--region", "us-east-1"])

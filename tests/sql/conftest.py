@@ -64,7 +64,7 @@ BILLING = [
     "CREATE CONVERSION billing_latin1 FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8",  # P12 (gated)
     "CREATE TABLE parent_rows (id int NOT NULL)",
     "CREATE TABLE child_rows () INHERITS (parent_rows)",
-    "ALTER TABLE child_rows ALTER COLUMN id DROP NOT NULL",  # P19 (gated)
+    "ALTER TABLE child_rows ALTER COLUMN id DROP NOT NULL",  # P19
     "UPDATE pg_catalog.pg_database SET datcollversion = '0.1' WHERE datname = 'billing'",  # P25 database
 ]
 CLUSTER = [
