@@ -359,6 +359,25 @@ def existing_blue_green(ctx: Context) -> CheckResult:
         for d in ctx.rds.blue_green_deployments(ctx.cluster["DBClusterArn"])
         if d.get("Status") not in _GONE_BLUE_GREEN and not _adopted(ctx, d)
     ]
+    switching = _earlier_switchover(ctx)
+    if switching is not None:
+        # an earlier run of this upgrade switched over (or is switching): what it leaves is the upgraded cluster,
+        # to be found as such, not a deployment to delete or a second one to create
+        return _result(
+            "CP-existing-blue-green",
+            "No blue/green deployment in the way",
+            [
+                Evidence(
+                    object_name=switching.get("BlueGreenDeploymentIdentifier"),
+                    detail=f"{switching.get('BlueGreenDeploymentName')} is {switching.get('Status')}: the switchover "
+                    "of an earlier run of this upgrade",
+                )
+            ],
+            "fail",
+            "Wait until aws rds describe-blue-green-deployments shows SWITCHOVER_COMPLETED, then start the same input "
+            "again: it finds the cluster upgraded and changes nothing else.",
+            finding="An earlier run of this upgrade is switching over",
+        )
     problems = [
         Evidence(
             object_name=d.get("BlueGreenDeploymentIdentifier"),
@@ -376,6 +395,15 @@ def existing_blue_green(ctx: Context) -> CheckResult:
         "A cluster takes one blue/green deployment at a time, and this one cannot be continued. If its green "
         f"environment is not needed, delete the deployment with it: {commands}; then start the upgrade again.",
     )
+
+
+def _earlier_switchover(ctx: Context) -> Json | None:
+    """Our own deployment switching or switched while the cluster read as not yet upgraded: after a switchover the
+    deployment's source is the renamed old cluster, so it is found by its name, not by the cluster."""
+    ours = ctx.rds.find_blue_green_by_name(ctx.our_blue_green_name)
+    if ours is None or ours.get("Status") not in ("SWITCHOVER_IN_PROGRESS", "SWITCHOVER_COMPLETED"):
+        return None
+    return ours
 
 
 def _adopted(ctx: Context, deployment: Json) -> bool:

@@ -495,3 +495,23 @@ def test_every_permission_is_needed_by_a_run(matrix: Matrix) -> None:
                 if not needed:
                     unneeded.append(f"{principal} {statement.sid} {action}")
     assert unneeded == [], "\n".join(unneeded)
+
+
+# after a blue/green step fails, the same input started again is the advised next step: it adopts what the failed
+# run made, or stops before any change until the earlier switchover is done, and then finishes the upgrade
+RERUN_STATES = ("CreateBlueGreenDeployment", "Switchover", "CheckSwitchover")
+
+
+@pytest.mark.parametrize("state", RERUN_STATES)
+def test_after_a_blue_green_fault_the_same_input_again_finishes_the_upgrade(matrix: Matrix, state: str) -> None:
+    scenario = VARIANTS[0].build([task_error(state, TERMINAL, 1)])
+    scenario = scenario.model_copy(update={"name": f"rerun-after-{state.lower()}", "repeat": 3})
+    outcome = run_scenario(scenario, matrix.cdk_out)
+    runs = [*outcome["earlier_runs"], {"status": outcome["status"], "states": outcome["states"]}]
+    assert runs[0]["status"] == "FAILED"
+    assert outcome["status"] == "SUCCEEDED", outcome["error"]
+    assert outcome["cluster"]["engine_version"] == "14.18"
+    assert outcome["clusters"] == ["prod-db", "prod-db-old1"], "one green, one old cluster: nothing made twice"
+    for later in runs[1:]:
+        if later["status"] == "FAILED":  # it stopped before any change, as its message says
+            assert "RaiseCapacity" not in later["states"], later["states"]
