@@ -520,7 +520,6 @@ class Check:
     principal: str
     request: Request
     decision: Decision
-    operation: str
 
 
 @dataclass
@@ -561,7 +560,7 @@ class Authorizer:
     def authorize(self, principal: str, policy: RolePolicy, operation: str, requests: list[Request]) -> None:
         for request in requests:
             decision = policy.decide(request)
-            self.checks.append(Check(principal, request, decision, operation))
+            self.checks.append(Check(principal, request, decision))
             if not decision.allowed and os.environ.get("SIMULATOR_IAM") != "audit":
                 raise access_denied(request, policy.role, principal, operation, decision)
 
@@ -574,11 +573,8 @@ class Authorizer:
                 if service == client.meta.service_model.service_name
                 else boto3.client(service, region_name=self.region)
             )
-            self._local.bypass = True
-            try:
-                return original(other, operation, params)
-            finally:
-                self._local.bypass = False
+            # the unpatched call: what the simulator looks up on AWS's behalf is not the function's request
+            return original(other, operation, params)
 
         return lookup
 
@@ -589,7 +585,7 @@ class Authorizer:
 
         def make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
             function = getattr(authorizer._local, "function", None)
-            if function is None or getattr(authorizer._local, "bypass", False):
+            if function is None:
                 return original(client, operation, params)
             model = client.meta.service_model
             prefix = str(model.signing_name or model.endpoint_prefix)

@@ -273,24 +273,16 @@ def _prod(stage: str) -> dict[str, Any]:
         state.pop("post_upgrade"), state.pop("consistency")
         state["blue_green"] |= {"status": "INVALID_CONFIGURATION", "ready": False}
         state["failure"] = {
-            "CheckGreen": {
-                "Error": "BlueGreenInvalidConfiguration",
-                "Cause": json.dumps(
-                    {
-                        "errorMessage": f"blue/green deployment {DEPLOYMENT} is INVALID_CONFIGURATION: "
-                        "Correct the logical replication configuration",
-                        "errorType": "BlueGreenInvalidConfiguration",
-                    }
-                ),
-            }
+            "CheckGreen": _lambda_error(
+                "BlueGreenInvalidConfiguration",
+                f"blue/green deployment {DEPLOYMENT} is INVALID_CONFIGURATION: "
+                "Correct the logical replication configuration",
+            )
         }
         return state
     if stage == "capacity_not_restored":
         state = _prod("failed")
-        state["capacity_restore_error"] = {
-            "Error": "ClusterBusy",
-            "Cause": json.dumps({"errorMessage": "cluster prod-db is modifying", "errorType": "ClusterBusy"}),
-        }
+        state["capacity_restore_error"] = _lambda_error("ClusterBusy", "cluster prod-db is modifying")
         return state
     state["approval"] = {"decision": "approve", "decided_at": "2025-03-01T03:05:00+00:00"}
     state["switchover"] = state["blue_green"] | {"status": "SWITCHOVER_COMPLETED"}
@@ -370,16 +362,11 @@ def _dev(stage: str) -> dict[str, Any]:
     state |= {"restore": restore, "restore_verification": verified, "aside": aside}
     if stage == "rolled_back":
         state["failure"] = {
-            "CheckInPlaceUpgrade": {
-                "Error": "InPlaceUpgradeFailed",
-                "Cause": json.dumps(
-                    {
-                        "errorMessage": "Aurora refused the upgrade: RDS-EVENT-0174 Database cluster is in a state "
-                        "that cannot be upgraded: regproc columns in orders.public.jobs",
-                        "errorType": "InPlaceUpgradeFailed",
-                    }
-                ),
-            }
+            "CheckInPlaceUpgrade": _lambda_error(
+                "InPlaceUpgradeFailed",
+                "Aurora refused the upgrade: RDS-EVENT-0174 Database cluster is in a state "
+                "that cannot be upgraded: regproc columns in orders.public.jobs",
+            )
         }
         state["rollback"] = {"needed": True, "reason": "the upgrade failed after the engine changed"}
         return state
@@ -397,34 +384,29 @@ def _failed_switchover() -> dict[str, Any]:
     state["blue_green"] |= {"status": "AVAILABLE", "ready": True}
     state["switchover"] = state["blue_green"] | {"status": "SWITCHOVER_FAILED"}
     state["failure"] = {
-        "CheckSwitchover": {
-            "Error": "SwitchoverFailed",
-            "Cause": json.dumps(
-                {
-                    "errorMessage": "switchover of prod-db-upgrade-13-20-to-14-18 failed: Switchover timed out; "
-                    "AWS rolled it back, blue keeps serving on the old version",
-                    "errorType": "SwitchoverFailed",
-                }
-            ),
-        }
+        "CheckSwitchover": _lambda_error(
+            "SwitchoverFailed",
+            "switchover of prod-db-upgrade-13-20-to-14-18 failed: Switchover timed out; "
+            "AWS rolled it back, blue keeps serving on the old version",
+        )
     }
     return state
+
+
+def _lambda_error(error: str, message: str) -> dict[str, Any]:
+    """A Catch's record of a function's error, as Step Functions puts it in the state."""
+    return {"Error": error, "Cause": json.dumps({"errorMessage": message, "errorType": error})}
 
 
 def _failed_without_snapshot() -> dict[str, Any]:
     """The snapshot was refused (quota): nothing was taken, the engine never changed."""
     state = _prod("preflight_passed")
     state["failure"] = {
-        "StartSnapshot": {
-            "Error": "SnapshotQuotaExceededFault",
-            "Cause": json.dumps(
-                {
-                    "errorMessage": "An error occurred (SnapshotQuotaExceeded) when calling the "
-                    "CreateDBClusterSnapshot operation: Cannot create more than 100 manual snapshots",
-                    "errorType": "SnapshotQuotaExceededFault",
-                }
-            ),
-        }
+        "StartSnapshot": _lambda_error(
+            "SnapshotQuotaExceededFault",
+            "An error occurred (SnapshotQuotaExceeded) when calling the "
+            "CreateDBClusterSnapshot operation: Cannot create more than 100 manual snapshots",
+        )
     }
     return state
 
@@ -434,12 +416,7 @@ def _interrupted_rollback() -> dict[str, Any]:
     state = _dev("rolled_back")
     del state["restore"], state["restore_verification"]
     state["aside"] = {"aside_cluster_id": "dev-db-aside-3f9a1c", "ready": False, "poll": _poll()}
-    state["failure"]["MoveAside"] = {
-        "Error": "DBInstanceAlreadyExistsFault",
-        "Cause": json.dumps(
-            {"errorMessage": "DB instance already exists", "errorType": "DBInstanceAlreadyExistsFault"}
-        ),
-    }
+    state["failure"]["MoveAside"] = _lambda_error("DBInstanceAlreadyExistsFault", "DB instance already exists")
     return state
 
 
