@@ -399,7 +399,7 @@ def _runtime_models() -> tuple[Any, Any]:
     """The workflow's own input model (lambdas/upgrade), so synth refuses exactly what the first step would."""
     if str(LAMBDAS_DIR) not in sys.path:
         sys.path.append(str(LAMBDAS_DIR))
-    from upgrade import errors, models
+    from upgrade.shared import errors, models
 
     return models, errors
 

@@ -2,7 +2,7 @@
 
 Every statement that needs a wildcard carries the reason next to it; the same reason is
 used for the cdk-nag acknowledgment, so the template, the review and the audit trail say
-the same thing. Names we control follow lambdas/upgrade/naming.py:
+the same thing. Names we control follow lambdas/upgrade/shared/naming.py:
 ``<cluster>-<family>-cluster`` / ``-instance`` parameter groups, ``<cluster>-pre-upgrade-...``
 snapshots; a switchover renames blue to ``<cluster>-old1`` (instances: ``<instance>-old1``).
 """

@@ -14,7 +14,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-REPORTS_PREFIX = "reports/"  # lambdas/upgrade/report_store.py writes under it, and only there
+REPORTS_PREFIX = "reports/"  # lambdas/upgrade/shared/report_store.py writes under it, and only there
 
 NO_ACCESS_LOGS_REASON = (
     "Objects here are written only by the preflight and post-upgrade functions (s3:PutObject under reports/, in "

@@ -2,7 +2,7 @@
 
     PYTHONPATH=lambdas .venv/bin/python -m scripts.derive_removed_builtins
 
-rewrites lambdas/upgrade/removed_builtins.json.
+rewrites lambdas/upgrade/preflight/sql_checks/removed_builtins.json.
 
 A view, default, constraint or index expression is stored as a parse tree but dumped as SQL text, and
 pg_upgrade restores that text on the target: a function, operator, catalog column or catalog relation
@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-DATA_FILE = Path(__file__).resolve().parents[1] / "lambdas" / "upgrade" / "removed_builtins.json"
+DATA_FILE = Path(__file__).resolve().parents[1] / "lambdas/upgrade/preflight/sql_checks/removed_builtins.json"
 MAJORS = (13, 14, 15, 16, 17, 18)
 
 Query = Callable[[str], list[list[Any]]]

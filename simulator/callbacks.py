@@ -3,7 +3,7 @@
 moto's interpreter waits for a task token in real time. The harness hands that wait to
 ``CallbackDriver.wait`` instead, which moves the simulated clock:
 
-* an ``Await...`` state (the task-token waits of ``upgrade.waits``) waits until the next timed RDS
+* an ``Await...`` state (the task-token waits of ``upgrade.waiting.task_tokens``) waits until the next timed RDS
   change is due; the change's RDS event goes through the stack's EventBridge rules (their real
   patterns, matched by moto's EventBridge matcher) to the functions they target, whose real
   handlers complete the task (``SendTaskSuccess``). No event in time: the task times out, which is

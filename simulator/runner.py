@@ -126,7 +126,7 @@ def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level:
         with (
             authorizer.enforced(),
             local_lambdas(functions, task_faults, recorder, driver, authorizer.state_machine_may_invoke),
-            mock.patch.object(sys.modules["upgrade.clock"], "now", driver.now),
+            mock.patch.object(sys.modules["upgrade.shared.clock"], "now", driver.now),
         ):
             outcome = _run_all(scenario, workflow, recorder, driver)
         outcome["faults_injected"] = [asdict(fault) for fault in [*realism.fault_log, *task_faults.log]]

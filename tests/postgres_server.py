@@ -24,7 +24,7 @@ import pg8000.native
 import pytest
 
 from aws import postgres
-from upgrade.sql_runner import Executor
+from upgrade.database.sql import Executor
 
 SERVER_GLOB = "/usr/lib/postgresql/*/bin"
 ENSURE = "scripts/ensure-postgresql.sh"

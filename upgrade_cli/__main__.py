@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 import upgrade_cli  # noqa: F401  (puts the Lambda code tree on sys.path)
-from upgrade.errors import UpgradeError
-from upgrade.report import PreflightReport
+from upgrade.shared.errors import UpgradeError
+from upgrade.shared.preflight_report import PreflightReport
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,9 +50,9 @@ def _cluster_report(args: Any) -> PreflightReport | None:
 
     from aws.rds import Rds
     from aws.secrets import Secrets
-    from upgrade.database_access import in_database_checks
-    from upgrade.models import WorkflowState
-    from upgrade.preflight import run_preflight
+    from upgrade.preflight.in_database import in_database_checks
+    from upgrade.preflight.run import run_preflight
+    from upgrade.shared.models import WorkflowState
 
     session = boto3.Session(region_name=args.region)
     request: dict[str, Any] = {
@@ -70,9 +70,10 @@ def _cluster_report(args: Any) -> PreflightReport | None:
 
 def _dsn_report(args: Any) -> PreflightReport:
     from aws import postgres
-    from upgrade.preflight import require_upgrade_direction
-    from upgrade.sql_runner import run_database_checks, server_version
-    from upgrade.versions import parse_version
+    from upgrade.database.sql import server_version
+    from upgrade.preflight.run import require_upgrade_direction
+    from upgrade.preflight.sql_runner import run_database_checks
+    from upgrade.shared.versions import parse_version
 
     url = urlparse(args.dsn)
     if url.scheme not in {"postgresql", "postgres"} or not url.hostname:

@@ -1,4 +1,4 @@
-"""Lambda entry points of the approval gate; the logic lives in upgrade.approval.
+"""Lambda entry points of the approval gate; the logic lives in upgrade.approval.gate.
 
 ``request`` is the ``waitForTaskToken`` task that sends the links; ``decide`` serves them as a
 function URL. Neither logs the task token or a link's signature.
@@ -12,10 +12,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aws.dynamodb import TokenTable
-from upgrade import approval
-from upgrade.approval_links import signing_key
-from upgrade.approval_settings import DecideSettings, RequestSettings, from_environment
-from upgrade.runtime import Clients, Handler, logger, metrics, payload_handler, tracer
+from upgrade.approval import gate as approval
+from upgrade.approval.links import signing_key
+from upgrade.approval.settings import DecideSettings, RequestSettings, from_environment
+from upgrade.shared.runtime import Clients, Handler, logger, metrics, payload_handler, tracer
 
 
 def _request(task: approval.ApprovalTask, clients: Clients) -> approval.ApprovalRequested:

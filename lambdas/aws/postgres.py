@@ -14,7 +14,7 @@ from typing import Any
 import pg8000.exceptions  # type: ignore[import-untyped, unused-ignore]  # pg8000 ships no type hints
 import pg8000.native  # type: ignore[import-untyped, unused-ignore]
 
-from upgrade.sql_runner import ConnectFailed, Executor, QueryFailed
+from upgrade.database.sql import ConnectFailed, Executor, QueryFailed
 
 APPLICATION_NAME = "aurora-upgrade-preflight"
 LOCK_TIMEOUT_MS = 5_000  # catalog reads wait behind DDL locks; a stuck precheck is worse than a warning

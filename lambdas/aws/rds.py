@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from upgrade.errors import AwsThrottled, ClusterBusy, ClusterNotFound, SwitchoverNotReady
+from upgrade.shared.errors import AwsThrottled, ClusterBusy, ClusterNotFound, SwitchoverNotReady
 
 _THROTTLING = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
 _BUSY = {"InvalidDBClusterStateFault", "InvalidDBInstanceState", "InvalidDBInstanceStateFault"}

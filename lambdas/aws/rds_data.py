@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from upgrade.sql_runner import ConnectFailed, Executor, QueryFailed
+from upgrade.database.sql import ConnectFailed, Executor, QueryFailed
 
 _SCALARS = ("stringValue", "longValue", "booleanValue", "doubleValue", "blobValue")
 _ARRAYS = ("stringValues", "longValues", "booleanValues", "doubleValues")

@@ -7,7 +7,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from aws.rds import error_code, translated_errors
-from upgrade.errors import AwsThrottled
+from upgrade.shared.errors import AwsThrottled
 
 # S3 answers 503 SlowDown when asked too fast ("Error responses", Amazon S3 API Reference,
 # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html): the same retry as any throttling.

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from upgrade.errors import UpgradeError
+from upgrade.shared.errors import UpgradeError
 
 _BODY_IN_ERROR = 200
 

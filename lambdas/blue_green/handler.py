@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from upgrade import blue_green
-from upgrade.runtime import rds_step
+from upgrade.shared.runtime import rds_step
+from upgrade.strategies import blue_green
 
 create = rds_step("create_blue_green", blue_green.create_blue_green)
 check = rds_step("check_blue_green", blue_green.check_blue_green)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from upgrade import capacity
-from upgrade.runtime import rds_step
+from upgrade.preparation import capacity
+from upgrade.shared.runtime import rds_step
 
 raise_capacity = rds_step("raise_capacity", capacity.raise_capacity)
 restore_capacity = rds_step("restore_capacity", capacity.restore_capacity)

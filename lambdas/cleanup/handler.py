@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from upgrade import cleanup
-from upgrade.runtime import rds_step
+from upgrade.shared.runtime import rds_step
+from upgrade.strategies import cleanup
 
 handler = rds_step("clean_up", cleanup.clean_up)

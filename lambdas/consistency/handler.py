@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from upgrade.consistency import run_consistency_check
-from upgrade.database_access import sessions_for
-from upgrade.runtime import step_handler
+from upgrade.consistency.check import run_consistency_check
+from upgrade.database.access import sessions_for
+from upgrade.shared.runtime import step_handler
 
 handler = step_handler(
     "consistency_check",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from upgrade import in_place
-from upgrade.runtime import rds_step
+from upgrade.shared.runtime import rds_step
+from upgrade.strategies import in_place
 
 start = rds_step("start_in_place_upgrade", in_place.start_in_place_upgrade)
 check = rds_step("check_in_place_upgrade", in_place.check_in_place_upgrade)

@@ -1,15 +1,15 @@
 """Lambda entry point of the notifier: workflow outcomes, progress milestones and EventBridge events.
 
-The message is built in upgrade.notify; the payload says which kind it is (see NotifierRequest).
+The message is built in upgrade.notifications.notifier; the payload says which kind it is (see NotifierRequest).
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
-from upgrade import notify
-from upgrade.runtime import Clients, logger, payload_handler
-from upgrade.settings import notifier_settings
+from upgrade.notifications import notifier as notify
+from upgrade.shared.runtime import Clients, logger, payload_handler
+from upgrade.shared.settings import notifier_settings
 
 
 def _notify(request: notify.NotifierRequest, clients: Clients) -> BaseModel:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from upgrade.database_access import sessions_for
-from upgrade.post_upgrade import run_post_upgrade
-from upgrade.report_store import ReportStore
-from upgrade.runtime import step_handler
-from upgrade.settings import report_settings
+from upgrade.database.access import sessions_for
+from upgrade.post_upgrade.run import run_post_upgrade
+from upgrade.shared.report_store import ReportStore
+from upgrade.shared.runtime import step_handler
+from upgrade.shared.settings import report_settings
 
 handler = step_handler(
     "post_upgrade",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from upgrade.database_access import in_database_checks
-from upgrade.preflight import run_preflight
-from upgrade.report_store import ReportStore
-from upgrade.runtime import step_handler
-from upgrade.settings import report_settings
+from upgrade.preflight.in_database import in_database_checks
+from upgrade.preflight.run import run_preflight
+from upgrade.shared.report_store import ReportStore
+from upgrade.shared.runtime import step_handler
+from upgrade.shared.settings import report_settings
 
 handler = step_handler(
     "preflight",

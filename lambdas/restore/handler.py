@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from upgrade import restore
-from upgrade.runtime import rds_step
+from upgrade.recovery import restore
+from upgrade.shared.runtime import rds_step
 
 restore_cluster = rds_step("restore_cluster", restore.restore_cluster)
 create_instances = rds_step("create_instances", restore.create_instances)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from upgrade import rollback
-from upgrade.runtime import rds_step
+from upgrade.recovery import rollback
+from upgrade.shared.runtime import rds_step
 
 assess = rds_step("assess_rollback", rollback.assess_rollback)
 move_aside = rds_step("move_aside", rollback.move_aside)

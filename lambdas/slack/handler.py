@@ -6,9 +6,9 @@ The webhook URL is read from Secrets Manager on each call and never logged.
 from __future__ import annotations
 
 from aws.webhook import Webhook
-from upgrade import slack
-from upgrade.runtime import Clients, payload_handler
-from upgrade.settings import slack_settings
+from upgrade.notifications import slack
+from upgrade.shared.runtime import Clients, payload_handler
+from upgrade.shared.settings import slack_settings
 
 
 def _deliver(event: slack.SnsEvent, clients: Clients) -> slack.Delivered:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from upgrade import snapshot
-from upgrade.runtime import rds_step
+from upgrade.preparation import snapshot
+from upgrade.shared.runtime import rds_step
 
 start = rds_step("start_snapshot", snapshot.start_snapshot)
 check = rds_step("check_snapshot", snapshot.check_snapshot)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from upgrade import target_parameters
-from upgrade.runtime import rds_step
+from upgrade.preparation import target_parameters
+from upgrade.shared.runtime import rds_step
 
 handler = rds_step("create_target_parameter_groups", target_parameters.create_target_parameter_groups)

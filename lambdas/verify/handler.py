@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from upgrade import verify
-from upgrade.runtime import rds_step
+from upgrade.shared.runtime import rds_step
+from upgrade.strategies import verify
 
 handler = rds_step("verify_upgrade", verify.verify_upgrade)

@@ -1,4 +1,4 @@
-"""Lambda entry points of the event-woken waits; the logic lives in upgrade.waits."""
+"""Lambda entry points of the event-woken waits; the logic lives in upgrade.waiting.task_tokens."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from aws.dynamodb import TokenTable
-from upgrade import waits
-from upgrade.runtime import Clients, payload_handler
+from upgrade.shared.runtime import Clients, payload_handler
+from upgrade.waiting import task_tokens as waits
 
 
 class RdsEvent(BaseModel):

@@ -26,7 +26,7 @@ from moto import mock_aws
 from moto.sns.models import sns_backends
 from preflight.handler import handler as preflight
 
-import upgrade.clock
+import upgrade.shared.clock
 from aws.stepfunctions import StepFunctions
 from simulator.harness import LambdaFunction, local_lambdas
 from simulator.rds_realism import realistic_rds
@@ -38,10 +38,10 @@ from tests.functional.world import (
     initial_state,
     make_cluster,
 )
-from upgrade import notify
-from upgrade.approval_links import nonce_for, signature, signing_key
-from upgrade.errors import AwsThrottled
-from upgrade.runtime import logger
+from upgrade.approval.links import nonce_for, signature, signing_key
+from upgrade.notifications import notifier as notify
+from upgrade.shared.errors import AwsThrottled
+from upgrade.shared.runtime import logger
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -260,7 +260,7 @@ def test_request_stores_one_item_and_sends_the_same_links_when_retried(gate, mon
     token = "AQB8AAAAKgAAAAMAAAAAAAAAAQ-test-token"
     first = request(request_payload(gate, token), FakeContext())
     later = datetime.now(UTC) + timedelta(minutes=3)  # a retry comes later: the expiry must not move
-    monkeypatch.setattr(upgrade.clock, "now", lambda: later)
+    monkeypatch.setattr(upgrade.shared.clock, "now", lambda: later)
     second = request(request_payload(gate, token), FakeContext())
 
     assert first == second
@@ -389,7 +389,7 @@ def test_a_tampered_link_is_forbidden_and_changes_nothing(gate, tamper):
 def test_an_expired_link_is_gone_and_changes_nothing(gate, monkeypatch):
     execution = gate.start()
     expires = int(query_of(gate.links.approve_url)["expires"])
-    monkeypatch.setattr(upgrade.clock, "now", lambda: datetime.fromtimestamp(expires + 1, UTC))
+    monkeypatch.setattr(upgrade.shared.clock, "now", lambda: datetime.fromtimestamp(expires + 1, UTC))
 
     for answer in (get(gate.links.approve_url), post(gate.links.approve_url)):
         assert answer["statusCode"] == 410

@@ -20,7 +20,7 @@ from infra import permissions
 from infra.config import ConfigError, parse_config
 from simulator.scenario import ClusterSpec, create_cluster
 from tests.functional.world import SEED_CLUSTER, call, initial_state, make_cluster, world_snapshot
-from upgrade.errors import (
+from upgrade.shared.errors import (
     ClusterNotFound,
     InvalidUpgradeInput,
     RestoreSourceInvalid,

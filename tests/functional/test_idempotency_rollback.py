@@ -33,7 +33,7 @@ from tests.functional.world import (
     until,
     world_snapshot,
 )
-from upgrade.errors import InPlaceUpgradeFailed
+from upgrade.shared.errors import InPlaceUpgradeFailed
 
 _INSTANCE_GROUP = {"name": "dev-apg14-instance", "family": "aurora-postgresql14", "parameters": {"work_mem": "16384"}}
 # a provisioned cluster on custom cluster and instance groups (simulator/scenarios/in-place-custom-groups.json)

@@ -9,7 +9,7 @@ import pytest
 from preflight.handler import handler as preflight
 
 from tests.functional.world import call, initial_state, make_cluster, world_snapshot
-from upgrade.errors import UpgradeAlreadyRunning
+from upgrade.shared.errors import UpgradeAlreadyRunning
 
 
 @pytest.fixture

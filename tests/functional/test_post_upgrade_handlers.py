@@ -15,10 +15,10 @@ from source_parameters import handler as source_parameters
 from target_parameters import handler as target_parameters
 
 from tests.functional.world import REPORT_BUCKET, call, initial_state, make_cluster, until
-from upgrade.database_access import cluster_sql
-from upgrade.errors import ConsistencyMismatch, DatabaseAccessFailed, PostUpgradeVerificationFailed
-from upgrade.models import DatabaseAccess
-from upgrade.post_upgrade import verify_engine
+from upgrade.database.access import cluster_sql
+from upgrade.post_upgrade.run import verify_engine
+from upgrade.shared.errors import ConsistencyMismatch, DatabaseAccessFailed, PostUpgradeVerificationFailed
+from upgrade.shared.models import DatabaseAccess
 
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod-db-admin-AbCdEf"
 

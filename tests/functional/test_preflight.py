@@ -7,7 +7,7 @@ import pytest
 from preflight.handler import handler as preflight
 
 from tests.functional.world import REPORT_BUCKET, call, initial_state, make_cluster, world_snapshot
-from upgrade.errors import (
+from upgrade.shared.errors import (
     ClusterNotFound,
     InvalidUpgradeInput,
     UnsupportedCluster,

@@ -13,7 +13,7 @@ from preflight.handler import handler as preflight
 from simulator.rds_realism import RealisticRds
 from simulator.scenario import ClusterSpec, attach_features
 from tests.functional.world import SEED_CLUSTER, call, initial_state, make_cluster, world_snapshot
-from upgrade.errors import UpgradeTargetInvalid
+from upgrade.shared.errors import UpgradeTargetInvalid
 
 
 def _checks(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -46,7 +46,7 @@ def test_a_deprecated_target_listed_as_valid_is_still_refused(rds_client, world,
     """Should AWS list a version it no longer offers as a ValidUpgradeTarget, the target lookup refuses it."""
     make_cluster(rds_client)
     world.unavailable_versions = frozenset({"14.18"})
-    monkeypatch.setattr("upgrade.preflight._require_valid_target", lambda *_: None)
+    monkeypatch.setattr("upgrade.preflight.run._require_valid_target", lambda *_: None)
     with pytest.raises(UpgradeTargetInvalid, match=r"14\.18 is no longer available \(deprecated\)"):
         call(preflight, initial_state())
 

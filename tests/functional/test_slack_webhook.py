@@ -24,7 +24,7 @@ from slack.handler import handler as slack_handler
 
 from aws.webhook import WebhookFailed
 from tests.functional.world import call, initial_state
-from upgrade.slack import WebhookSecretInvalid
+from upgrade.notifications.slack import WebhookSecretInvalid
 
 REGION = "us-east-1"
 

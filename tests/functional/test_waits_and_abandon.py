@@ -16,7 +16,7 @@ from waits import handler as waits_handler
 from aws.dynamodb import TokenTable
 from aws.stepfunctions import StepFunctions
 from tests.functional.world import call, create_token_table, initial_state, make_cluster, twice, until, world_snapshot
-from upgrade import waits
+from upgrade.waiting import task_tokens as waits
 
 TABLE = "tokens"
 

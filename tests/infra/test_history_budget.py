@@ -18,9 +18,10 @@ from annotated_types import Le
 
 from simulator.limits import MAX_HISTORY_EVENTS
 from simulator.template import load_workflow
-from upgrade import clock, polling
-from upgrade.errors import PollDeadlineExceeded
-from upgrade.models import Deadlines
+from upgrade.shared import clock
+from upgrade.shared.errors import PollDeadlineExceeded
+from upgrade.shared.models import Deadlines
+from upgrade.waiting import polling
 
 if TYPE_CHECKING:
     from tests.infra.conftest import Synthesized

@@ -10,7 +10,7 @@ import pytest
 from moto.events.models import EventPattern
 
 from infra.event_rules import PATTERN_SIZE_LIMIT, cluster_events_pattern, split_by_size, wake_resource_pattern
-from upgrade.models import parse_request
+from upgrade.shared.models import parse_request
 
 if TYPE_CHECKING:
     from conftest import Synthesized

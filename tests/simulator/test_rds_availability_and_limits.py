@@ -23,7 +23,7 @@ from tests.simulator.test_rds_realism import (
     describe_cluster,
     prepare_blue,
 )
-from upgrade.errors import SwitchoverNotReady
+from upgrade.shared.errors import SwitchoverNotReady
 
 
 def _versions(rds: Any, **options: Any) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import pg8000.native
 import pytest
 
 from tests.postgres_server import Server, started_server
-from upgrade.sql_runner import Executor
+from upgrade.database.sql import Executor
 
 
 @pytest.fixture(scope="session")

@@ -23,10 +23,11 @@ import pytest
 
 from tests.postgres_server import Server, started_server
 from tests.sql.pg_upgrade_harness import Refusal, Upgrader, embedded_bin_dir
-from upgrade.report import CheckResult
-from upgrade.sql_checks import check
-from upgrade.sql_runner import run_database_checks, server_version
-from upgrade.versions import Version
+from upgrade.database.sql import server_version
+from upgrade.preflight.sql_checks.catalogue import check
+from upgrade.preflight.sql_runner import run_database_checks
+from upgrade.shared.preflight_report import CheckResult
+from upgrade.shared.versions import Version
 
 SOURCES = (13, 14)
 TARGET = Version(15, 18)  # Debian's pg_upgrade and server

@@ -9,12 +9,12 @@ import pytest
 
 from aws import postgres
 from tests.postgres_server import Server, started_server
-from upgrade.consistency import verify_consistency
-from upgrade.consistency_models import ConsistencyResult
-from upgrade.database_access import ClusterSql
-from upgrade.errors import ConsistencyMismatch
-from upgrade.post_upgrade_budget import Budget
-from upgrade.sql_runner import Executor
+from upgrade.consistency.check import verify_consistency
+from upgrade.database.access import ClusterSql
+from upgrade.database.budget import Budget
+from upgrade.database.sql import Executor
+from upgrade.shared.consistency_result import ConsistencyResult
+from upgrade.shared.errors import ConsistencyMismatch
 
 APP = [
     "CREATE TABLE orders (id bigserial PRIMARY KEY, item text)",

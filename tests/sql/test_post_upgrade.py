@@ -14,16 +14,16 @@ import pytest
 
 from aws import postgres
 from tests.postgres_server import Server, started_server
-from upgrade import post_upgrade_analyze
-from upgrade.database_access import ClusterSql
-from upgrade.errors import PostUpgradeVerificationFailed
-from upgrade.models import PostUpgradeOptions
-from upgrade.post_upgrade_budget import Budget
-from upgrade.post_upgrade_extensions import dependency_order, installed, plan_updates, update_extensions
-from upgrade.post_upgrade_models import PostUpgradeResult
-from upgrade.post_upgrade_sql import EXTENSION_REQUIRES, INSTALLED_EXTENSIONS
-from upgrade.post_upgrade_work import in_database_work
-from upgrade.sql_runner import Executor
+from upgrade.database.access import ClusterSql
+from upgrade.database.budget import Budget
+from upgrade.database.sql import Executor
+from upgrade.post_upgrade import analyze as post_upgrade_analyze
+from upgrade.post_upgrade.extensions import dependency_order, installed, plan_updates, update_extensions
+from upgrade.post_upgrade.sql import EXTENSION_REQUIRES, INSTALLED_EXTENSIONS
+from upgrade.post_upgrade.work import in_database_work
+from upgrade.shared.errors import PostUpgradeVerificationFailed
+from upgrade.shared.models import PostUpgradeOptions
+from upgrade.shared.post_upgrade_result import PostUpgradeResult
 
 Via = Literal["direct", "data_api"]
 

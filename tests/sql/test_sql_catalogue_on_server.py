@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from upgrade.sql_checks import CHECKS, check
-from upgrade.sql_checks_model import Context
-from upgrade.sql_runner import QueryFailed, server_version
-from upgrade.versions import Version
+from upgrade.database.sql import QueryFailed, server_version
+from upgrade.preflight.sql_checks.catalogue import CHECKS, check
+from upgrade.preflight.sql_checks.model import Context
+from upgrade.shared.versions import Version
 
 # their catalog objects are gone on 12+ (abstime, relhasoids) or 14+ (the anyarray signatures): this is
 # why they are gated, and why they can only be checked as text (tests/unit/test_sql_checks_catalogue.py)

@@ -11,11 +11,12 @@ import dataclasses
 import pytest
 
 from aws import postgres
-from upgrade.report import CheckResult
-from upgrade.sql_checks import CHECK_IDS, CONNECTIVITY_ID, check
-from upgrade.sql_checks_risks import long_transactions_sql, xid_age_sql
-from upgrade.sql_runner import run_database_checks, server_version
-from upgrade.versions import Version
+from upgrade.database.sql import server_version
+from upgrade.preflight.sql_checks.catalogue import CHECK_IDS, CONNECTIVITY_ID, check
+from upgrade.preflight.sql_checks.risks import long_transactions_sql, xid_age_sql
+from upgrade.preflight.sql_runner import run_database_checks
+from upgrade.shared.preflight_report import CheckResult
+from upgrade.shared.versions import Version
 
 
 @pytest.fixture(scope="module")

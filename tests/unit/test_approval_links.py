@@ -4,9 +4,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from upgrade.approval import approval_links, cli_command
-from upgrade.approval_links import LinkFields, nonce_for, parse_fields, signed, signing_key, verify
-from upgrade.errors import ApprovalGone, ApprovalLinkInvalid, ApprovalLinkMalformed
+from upgrade.approval.gate import approval_links, cli_command
+from upgrade.approval.links import LinkFields, nonce_for, parse_fields, signed, signing_key, verify
+from upgrade.shared.errors import ApprovalGone, ApprovalLinkInvalid, ApprovalLinkMalformed
 
 KEY = signing_key("k" * 40)
 NOW = 1_700_000_000

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from upgrade.drift import drift_report
-from upgrade.models import WorkflowState
+from upgrade.post_upgrade.drift import drift_report
+from upgrade.shared.models import WorkflowState
 
 EMPTY_CARRY = {"carried": {}, "renamed": {}, "dropped": {}}
 

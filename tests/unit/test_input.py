@@ -2,8 +2,8 @@
 
 import pytest
 
-from upgrade.errors import InvalidUpgradeInput
-from upgrade.models import parse_upgrade_input
+from upgrade.shared.errors import InvalidUpgradeInput
+from upgrade.shared.models import parse_upgrade_input
 
 VALID = {"cluster_id": "prod-db", "target_engine_version": "14.18", "strategy": "blue_green"}
 

@@ -3,8 +3,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from upgrade import clock, naming, polling
-from upgrade.errors import PollDeadlineExceeded
+from upgrade.shared import clock, naming
+from upgrade.shared.errors import PollDeadlineExceeded
+from upgrade.waiting import polling
 
 RDS_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 

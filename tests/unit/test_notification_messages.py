@@ -18,12 +18,11 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from upgrade import notify_events
-from upgrade.consistency_models import ConsistencyResult
-from upgrade.messages import Message, NextStep, duration_text, elapsed_since, execution_console_url
-from upgrade.messages_milestone import MILESTONES, milestone_message
-from upgrade.messages_outcome import outcome_event, outcome_message
-from upgrade.messages_render import (
+from upgrade.notifications import events as notify_events
+from upgrade.notifications.messages import Message, NextStep, duration_text, elapsed_since, execution_console_url
+from upgrade.notifications.milestone import MILESTONES, milestone_message
+from upgrade.notifications.outcome import outcome_event, outcome_message
+from upgrade.notifications.render import (
     SLACK_BUTTON_URL_MAX,
     SLACK_FIELD_MAX,
     SLACK_HEADER_MAX,
@@ -36,10 +35,11 @@ from upgrade.messages_render import (
     structured_size,
     subject,
 )
-from upgrade.models import ApprovalLinks, WorkflowState
-from upgrade.post_upgrade_models import DriftReport, PostUpgradeResult
-from upgrade.settings import SlackSettings
-from upgrade.slack import WebhookSecretInvalid, webhook_url
+from upgrade.notifications.slack import WebhookSecretInvalid, webhook_url
+from upgrade.shared.consistency_result import ConsistencyResult
+from upgrade.shared.models import ApprovalLinks, WorkflowState
+from upgrade.shared.post_upgrade_result import DriftReport, PostUpgradeResult
+from upgrade.shared.settings import SlackSettings
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "notifications"
 ASL = Path(__file__).parents[2] / "statemachines" / "upgrade.asl.json"

@@ -1,4 +1,4 @@
-from upgrade.parameter_migration import accepts, carry_over
+from upgrade.preparation.parameter_migration import accepts, carry_over
 
 TARGET = [
     {"ParameterName": "rds.logical_replication", "AllowedValues": "0,1", "IsModifiable": True},

@@ -9,9 +9,10 @@ import pytest
 from botocore.stub import Stubber
 
 from aws import rds_data
-from upgrade.sql_checks import check
-from upgrade.sql_runner import ConnectFailed, QueryFailed, run_database_checks, server_version
-from upgrade.versions import Version
+from upgrade.database.sql import ConnectFailed, QueryFailed, server_version
+from upgrade.preflight.sql_checks.catalogue import check
+from upgrade.preflight.sql_runner import run_database_checks
+from upgrade.shared.versions import Version
 
 CLUSTER = "arn:aws:rds:us-east-1:123456789012:cluster:prod"
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod-abc123"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from scripts.derive_removed_builtins import removed
-from upgrade.sql_checks import check
-from upgrade.sql_checks_model import Context
-from upgrade.sql_checks_removed_builtins import removed_builtins
-from upgrade.versions import Version
+from upgrade.preflight.sql_checks.catalogue import check
+from upgrade.preflight.sql_checks.model import Context
+from upgrade.preflight.sql_checks.removed_builtins import removed_builtins
+from upgrade.shared.versions import Version
 
 
 def function(name: str, *args: str, defaults: int = 0) -> dict[str, Any]:

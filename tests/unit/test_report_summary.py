@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from upgrade.post_upgrade_models import SUMMARY_ENTRIES_PER_LIST, AnalyzeOutcome, LeftoverWork, PostUpgradeResult
-from upgrade.report import (
+from upgrade.shared.post_upgrade_result import SUMMARY_ENTRIES_PER_LIST, AnalyzeOutcome, LeftoverWork, PostUpgradeResult
+from upgrade.shared.preflight_report import (
     SUMMARY_DETAIL_CHARS,
     SUMMARY_ROWS_IN_ALL,
     SUMMARY_ROWS_PER_CHECK,

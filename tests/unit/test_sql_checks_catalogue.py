@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from upgrade.sql_checks import CHECK_COUNT, CHECK_IDS, CHECKS, CONNECTIVITY_ID, check, describe
-from upgrade.sql_checks_blue_green import capacity_shortfalls
-from upgrade.sql_checks_model import Context
-from upgrade.versions import Version
+from upgrade.preflight.sql_checks.blue_green import capacity_shortfalls
+from upgrade.preflight.sql_checks.catalogue import CHECK_COUNT, CHECK_IDS, CHECKS, CONNECTIVITY_ID, check, describe
+from upgrade.preflight.sql_checks.model import Context
+from upgrade.shared.versions import Version
 
 REQUIRED = [
     "P1-prepared-transactions",
@@ -238,7 +238,7 @@ def test_row_evidence_places_cluster_objects_in_their_own_database():
 
 
 def test_every_sql_check_that_does_not_pass_is_headed_by_its_finding_not_its_expectation():
-    from upgrade.sql_runner import FINDINGS, finding_of
+    from upgrade.preflight.sql_runner import FINDINGS, finding_of
 
     checks = {item.id: item for item in CHECKS}
     assert set(FINDINGS) <= set(checks), "a finding names no check"

@@ -2,10 +2,11 @@
 
 import pytest
 
-from upgrade import sql_runner
-from upgrade.sql_checks import CHECKS, CONNECTIVITY_ID, check
-from upgrade.sql_runner import ConnectFailed, QueryFailed, run_database_checks, server_version
-from upgrade.versions import Version
+from upgrade.database.sql import ConnectFailed, QueryFailed, server_version
+from upgrade.preflight import sql_runner
+from upgrade.preflight.sql_checks.catalogue import CHECKS, CONNECTIVITY_ID, check
+from upgrade.preflight.sql_runner import run_database_checks
+from upgrade.shared.versions import Version
 
 DATABASES = "SELECT datname, datallowconn, datconnlimit, datistemplate FROM pg_catalog.pg_database ORDER BY 1"
 SOURCE, TARGET = Version(15, 8), Version(16, 4)

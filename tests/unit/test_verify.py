@@ -1,7 +1,7 @@
 """Verification after a switchover or a restore: what must have held."""
 
-from upgrade.models import Member
-from upgrade.verify import promotion_tier_changes
+from upgrade.shared.models import Member
+from upgrade.strategies.verify import promotion_tier_changes
 
 
 def test_verification_names_every_instance_whose_promotion_tier_changed():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from upgrade.sql_checks_extensions import compare_versions, is_older
+from upgrade.preflight.sql_checks.extensions import compare_versions, is_older
 
 ORDERED = [
     ("1.9", "1.10"),  # text says 1.9 > 1.10

@@ -12,7 +12,7 @@ import pytest
 from infra.app_factory import build_app
 from simulator.runner import run_scenario
 from simulator.scenario import Scenario
-from upgrade.messages_milestone import MILESTONES
+from upgrade.notifications.milestone import MILESTONES
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "simulator" / "scenarios"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.scenario import Scenario
-from upgrade.models import Deadlines
+from upgrade.shared.models import Deadlines
 
 # Wait loops by the progress object their Wait reads (``$.<key>.poll.wait_seconds``) -> the input deadline.
 POLL_DEADLINES = {

@@ -12,7 +12,7 @@ from simulator.expectations import unmet
 from simulator.runner import run_scenario
 from simulator.scenario import Scenario
 from tests.workflow.conftest import SCENARIOS, outcome_notifications
-from upgrade.messages_milestone import MILESTONES
+from upgrade.notifications.milestone import MILESTONES
 
 
 def test_seed_upgrade_succeeds_and_restores_everything(simulate):

@@ -25,7 +25,7 @@ from tests.workflow.conftest import SCENARIOS, outcome_notifications
 REGION = "eu-west-2"
 SECRET_NAME = "prod-db-preflight"
 SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:123456789012:secret:{SECRET_NAME}"
-POWERTOOLS_LOGGER = "aurora-upgrade"  # Logger(service="aurora-upgrade") in lambdas/upgrade/runtime.py
+POWERTOOLS_LOGGER = "aurora-upgrade"  # Logger(service="aurora-upgrade") in lambdas/upgrade/shared/runtime.py
 # third-party loggers whose DEBUG output is not ours; the Lambda root logger stays at WARNING in AWS
 _THIRD_PARTY = ("botocore", "boto3", "urllib3", "moto", "s3transfer", "asyncio", "jsii")
 

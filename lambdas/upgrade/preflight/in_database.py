@@ -1,0 +1,73 @@
+"""The preflight's in-database checks on the cluster being upgraded: a session per database, then the SQL catalogue.
+
+An unreadable secret or a disabled Data API is a failed connectivity check in the report, not a crash.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from aws import postgres, rds_data
+from upgrade.database.access import CA_BUNDLE_VARIABLE
+from upgrade.database.sql import Executor
+from upgrade.preflight.sql_runner import run_database_checks
+from upgrade.shared.models import DatabaseAccess, UpgradeInput
+from upgrade.shared.preflight_report import CheckResult, Evidence
+from upgrade.shared.versions import parse_version
+
+
+def in_database_checks(
+    secrets: Any, rds_data_client: Any
+) -> Callable[[UpgradeInput, dict[str, Any]], list[CheckResult]]:
+    def run(request: UpgradeInput, cluster: dict[str, Any]) -> list[CheckResult]:
+        access = request.database
+        assert access is not None, "preflight runs the in-database checks only when the input gives access"
+        try:
+            connect = _connector(access, cluster, secrets, rds_data_client)
+        except (ClientError, ValueError) as error:  # unreadable or malformed secret: a finding, not a crash
+            return [_unreachable(cluster, f"cannot use secret {access.secret_arn}: {error}")]
+        if isinstance(connect, CheckResult):
+            return [connect]
+        return run_database_checks(
+            connect,
+            parse_version(cluster["EngineVersion"]),
+            request.target_version,
+            request.strategy,
+            first_database=access.database,
+        )
+
+    return run
+
+
+def _connector(
+    access: DatabaseAccess, cluster: dict[str, Any], secrets: Any, rds_data_client: Any
+) -> Callable[[str], Executor] | CheckResult:
+    if access.connect_via == "data_api":
+        if not cluster.get("HttpEndpointEnabled"):
+            return _unreachable(cluster, "the RDS Data API is not enabled on the cluster (enable-http-endpoint)")
+        return rds_data.connector(rds_data_client, cluster["DBClusterArn"], access.secret_arn)
+    secret = secrets.json(access.secret_arn)
+    return postgres.connector(
+        host=access.host or secret.get("host") or cluster["Endpoint"],
+        port=int(access.port or secret.get("port") or cluster.get("Port") or 5432),
+        user=str(secret["username"]),
+        password=secret.get("password"),
+        ssl=access.ssl,
+        ca_bundle=os.environ.get(CA_BUNDLE_VARIABLE),
+    )
+
+
+def _unreachable(cluster: dict[str, Any], detail: str) -> CheckResult:
+    return CheckResult(
+        id="DB-connectivity",
+        title="The databases can be reached for the in-database checks",
+        scope="database",
+        status="fail",
+        evidence=[Evidence(object_name=cluster["DBClusterIdentifier"], detail=detail)],
+        remediation="Check that the preflight function can read the secret (database_access.secret_arns in cdk.json) "
+        "and that it holds RDS credentials; for connect_via data_api, enable the Data API on the cluster.",
+    )
