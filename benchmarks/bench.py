@@ -40,9 +40,9 @@ from benchmarks.metrics import (
     results_document,
     summarize_reactions,
 )
-from simulator.runner import DEFAULT_CDK_OUT, REPO, ensure_synthesized, run_scenario
-from simulator.scenario import Scenario
-from simulator.template import template_path
+from simulator.engine.runner import DEFAULT_CDK_OUT, REPO, ensure_synthesized, run_scenario
+from simulator.engine.template import template_path
+from simulator.scenario.model import Scenario
 
 HERE = Path(__file__).resolve().parent
 SCENARIO_FILES = {

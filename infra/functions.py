@@ -16,7 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 
-from infra.permissions import Grant, acknowledgments
+from infra.permissions.grants import Grant, acknowledgments
 
 LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
 

@@ -17,7 +17,7 @@ from infra.dead_letters import dead_letter_queue
 from infra.event_rules import EventRules
 from infra.functions import MEMORY_MB, TIMEOUT, FunctionExtras, StepFunctionFactory
 from infra.notifications import Notifications
-from infra.permissions import grants_for
+from infra.permissions.registry import grants_for
 from infra.reports import Reports
 from infra.schedules import UpgradeSchedules
 from infra.task_tokens import TaskTokens, allow_task_results
@@ -96,7 +96,7 @@ class AuroraUpgradeStack(Stack):
             **kwargs,
         )
         self._config = config
-        # the clusters and secrets the roles are scoped to, read by the simulator (simulator/configuration.py)
+        # the clusters and secrets the roles are scoped to, read by the simulator (simulator/engine/configuration.py)
         self.template_options.metadata = {
             "AuroraUpgrade": {
                 "clusters": list(config.cluster_ids),

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from simulator.expectations import unmet
-from simulator.report import render
-from simulator.runner import DEFAULT_CDK_OUT, ensure_synthesized, run_scenario
-from simulator.scenario import Scenario, ScenarioError
+from simulator.engine.runner import DEFAULT_CDK_OUT, ensure_synthesized, run_scenario
+from simulator.scenario.expectations import unmet
+from simulator.scenario.model import Scenario, ScenarioError
+from simulator.scenario.report import render
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from simulator.rds_realism import realistic_rds
+from simulator.rds.realism import realistic_rds
 from tests.functional.world import create_report_bucket
 
 

@@ -28,8 +28,8 @@ from preflight.handler import handler as preflight
 
 import upgrade.shared.clock
 from aws.stepfunctions import StepFunctions
-from simulator.harness import LambdaFunction, local_lambdas
-from simulator.rds_realism import realistic_rds
+from simulator.engine.harness import LambdaFunction, local_lambdas
+from simulator.rds.realism import realistic_rds
 from tests.functional.world import (
     FakeContext,
     call,

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from preflight.handler import handler as preflight
 
-from infra import permissions
 from infra.config import ConfigError, parse_config
-from simulator.scenario import ClusterSpec, create_cluster
+from infra.permissions import registry as permissions
+from simulator.scenario.model import ClusterSpec, create_cluster
 from tests.functional.world import SEED_CLUSTER, call, initial_state, make_cluster, world_snapshot
 from upgrade.shared.errors import (
     ClusterNotFound,

@@ -22,7 +22,7 @@ from rollback import handler as rollback
 from snapshot import handler as snapshot
 from target_parameters import handler as target_parameters
 
-from simulator.rds_realism import RealisticRds, realistic_rds
+from simulator.rds.realism import RealisticRds, realistic_rds
 from tests.functional.world import (
     MAX_PASSES,
     call,

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from preflight.handler import handler as preflight
 
-from simulator.rds_realism import RealisticRds
-from simulator.scenario import ClusterSpec, attach_features
+from simulator.rds.realism import RealisticRds
+from simulator.scenario.model import ClusterSpec, attach_features
 from tests.functional.world import SEED_CLUSTER, call, initial_state, make_cluster, world_snapshot
 from upgrade.shared.errors import UpgradeTargetInvalid
 

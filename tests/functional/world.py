@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 
-from simulator.scenario import ClusterSpec, create_cluster
+from simulator.scenario.model import ClusterSpec, create_cluster
 
 SEED_CLUSTER = {
     "id": "prod-db",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.template import load_workflow
+from simulator.engine.template import load_workflow
 
 VALIDATOR = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "asl-validator"
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from annotated_types import Le
 
-from simulator.limits import MAX_HISTORY_EVENTS
-from simulator.template import load_workflow
+from simulator.enforcement.limits import MAX_HISTORY_EVENTS
+from simulator.engine.template import load_workflow
 from upgrade.shared import clock
 from upgrade.shared.errors import PollDeadlineExceeded
 from upgrade.shared.models import Deadlines

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from simulator.iam import Request, lambda_permission_allows, role_policies
-from simulator.stack_resources import StackResources, state_machine_arn
+from simulator.enforcement.iam import Request, lambda_permission_allows, role_policies
+from simulator.engine.stack_resources import StackResources, state_machine_arn
 
 REGION = "us-east-1"
 

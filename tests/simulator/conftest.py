@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from simulator.rds_realism import RealisticRds, realistic_rds
+from simulator.rds.realism import RealisticRds, realistic_rds
 from tests.simulator.realism_helpers import POLLS, Start
 
 

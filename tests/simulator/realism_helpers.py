@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from simulator.rds_realism import RealisticRds
+from simulator.rds.realism import RealisticRds
 
 POLLS = 2
 PASSWORD = "not-a-real-password"

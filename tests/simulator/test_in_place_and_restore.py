@@ -13,7 +13,7 @@ import pytest
 from moto.rds import models as rds_models
 from pydantic import ValidationError
 
-from simulator.faults import DEFAULT_PRECHECK_FAILURE, FaultPlan
+from simulator.rds.faults import DEFAULT_PRECHECK_FAILURE, FaultPlan
 from tests.simulator.realism_helpers import PASSWORD, POLLS, Start, error_of
 
 ENGINE = "aurora-postgresql"

@@ -1,7 +1,7 @@
 """What RDS refuses that moto accepts: deprecated versions, blue/green limits, DeleteTarget after switchover.
 
-Each behaviour names the AWS page it comes from in the realism layer (simulator/catalogue.py,
-simulator/rds_blue_green.py, simulator/rds_operations_extra.py).
+Each behaviour names the AWS page it comes from in the realism layer (simulator/catalogue/versions.py,
+simulator/rds/blue_green.py, simulator/rds/operations_extra.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from aws.rds import Rds
-from simulator.rds_realism import RealisticRds
+from simulator.rds.realism import RealisticRds
 from tests.simulator.realism_helpers import POLLS, Start, error_of
 from tests.simulator.test_rds_realism import (
     available_bgd,

@@ -17,9 +17,9 @@ from moto.rds import models as rds_models
 from moto.rds.responses import RDSResponse
 from pydantic import ValidationError
 
-from simulator import catalogue
-from simulator.faults import FaultPlan
-from simulator.rds_realism import MOTO_INTERNALS, RealisticRds, missing_moto_internals, realistic_rds
+from simulator.catalogue import versions as catalogue
+from simulator.rds.faults import FaultPlan
+from simulator.rds.realism import MOTO_INTERNALS, RealisticRds, missing_moto_internals, realistic_rds
 from tests.simulator.realism_helpers import PASSWORD, POLLS, Start, error_of
 
 # --- helpers -------------------------------------------------------------------------------------

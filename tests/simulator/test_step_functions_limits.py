@@ -11,8 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from simulator.harness import LambdaFunction, local_lambdas
-from simulator.limits import HISTORY_LIMIT_CAUSE, MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES, payload_bytes
+from simulator.enforcement.limits import HISTORY_LIMIT_CAUSE, MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES, payload_bytes
+from simulator.engine.harness import LambdaFunction, local_lambdas
 
 REGION = "us-east-1"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:123456789012:function:Producer"

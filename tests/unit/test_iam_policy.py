@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from simulator.iam import (
+from simulator.enforcement.iam import (
     Decision,
     Request,
     RolePolicy,

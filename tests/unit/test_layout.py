@@ -1,6 +1,6 @@
-"""The domain's folders keep the map their docstrings draw: each capability package imports only what its
-``__init__`` says it may, and an ``__init__`` holds nothing but that docstring (importing one module must
-never import its siblings: the handlers' cold start depends on it)."""
+"""The folders keep the map their docstrings draw: each package of the domain (``lambdas/upgrade``) and of the
+simulator imports only what its ``__init__`` says it may, and an ``__init__`` holds nothing but that docstring
+(importing one module must never import its siblings: the handlers' cold start depends on it)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-DOMAIN = Path(__file__).resolve().parents[2] / "lambdas" / "upgrade"
-PACKAGES = sorted(p.parent for p in DOMAIN.glob("*/__init__.py"))
+REPO = Path(__file__).resolve().parents[2]
+ROOTS = {"upgrade": REPO / "lambdas" / "upgrade", "simulator": REPO / "simulator"}
+PACKAGES = sorted(p.parent for root in ROOTS.values() for p in root.glob("*/__init__.py"))
 
 
 def _allowed(package: Path) -> set[str]:
@@ -21,29 +22,36 @@ def _allowed(package: Path) -> set[str]:
     return set(re.findall(r"``(\w+)``", match.group(1)))
 
 
-def _imported_packages(module: Path) -> set[str]:
+def _imported_packages(module: Path, root: str) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(module.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("upgrade."):
-            found.add(node.module.split(".")[1])
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module + "." + a.name for a in node.names] if node.module == root else [node.module]
         elif isinstance(node, ast.Import):
-            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("upgrade.")}
+            names = [a.name for a in node.names]
+        found |= {name.split(".")[1] for name in names if name.startswith(root + ".")}
     return found
 
 
-@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_a_package_imports_only_what_its_docstring_allows(package):
     allowed = _allowed(package) | {package.name}
     for module in package.rglob("*.py"):
-        stray = _imported_packages(module) - allowed
-        assert not stray, f"{module.relative_to(DOMAIN)} imports {sorted(stray)}, not allowed by {package.name}"
+        stray = _imported_packages(module, package.parent.name) - allowed
+        assert not stray, f"{module.relative_to(REPO)} imports {sorted(stray)}, not allowed by {package.name}"
 
 
-@pytest.mark.parametrize("init", sorted(DOMAIN.rglob("__init__.py")), ids=lambda p: str(p.relative_to(DOMAIN)))
+@pytest.mark.parametrize(
+    "init",
+    sorted(i for root in ROOTS.values() for i in root.rglob("__init__.py")),
+    ids=lambda p: str(p.relative_to(REPO)),
+)
 def test_an_init_holds_only_its_docstring(init):
     body = ast.parse(init.read_text()).body
     assert len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant), init
 
 
-def test_no_module_is_left_beside_the_packages():
-    assert sorted(p.name for p in DOMAIN.glob("*.py")) == ["__init__.py"]
+@pytest.mark.parametrize("root", ROOTS.values(), ids=ROOTS.keys())
+def test_no_module_is_left_beside_the_packages(root):
+    assert sorted(p.name for p in root.glob("*.py")) in (["__init__.py"], ["__init__.py", "__main__.py"])

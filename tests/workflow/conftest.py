@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from infra.app_factory import build_app
-from simulator.runner import run_scenario
-from simulator.scenario import Scenario
+from simulator.engine.runner import run_scenario
+from simulator.scenario.model import Scenario
 from upgrade.notifications.milestone import MILESTONES
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "simulator" / "scenarios"

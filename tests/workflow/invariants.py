@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.scenario import Scenario
+from simulator.scenario.model import Scenario
 from upgrade.shared.models import Deadlines
 
 # Wait loops by the progress object their Wait reads (``$.<key>.poll.wait_seconds``) -> the input deadline.

@@ -7,10 +7,10 @@ import re
 import boto3
 import pytest
 
-from simulator import runner
-from simulator.expectations import unmet
-from simulator.runner import run_scenario
-from simulator.scenario import Scenario
+from simulator.engine import runner
+from simulator.engine.runner import run_scenario
+from simulator.scenario.expectations import unmet
+from simulator.scenario.model import Scenario
 from tests.workflow.conftest import SCENARIOS, outcome_notifications
 from upgrade.notifications.milestone import MILESTONES
 
@@ -133,7 +133,7 @@ def test_throttling_beyond_botocore_retries_is_retried_by_the_state_machine(simu
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.json")), ids=lambda p: p.stem)
 def test_every_shipped_scenario_meets_its_expectation(cdk_out, path):
-    from simulator.runner import run_scenario
+    from simulator.engine.runner import run_scenario
 
     scenario = Scenario.load(path)
     assert unmet(scenario.expect, run_scenario(scenario, cdk_out)) == []

@@ -5,8 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from simulator.harness import PATCHED
-from simulator.rds_realism import missing_moto_internals
+from simulator.engine.harness import PATCHED
+from simulator.rds.realism import missing_moto_internals
 
 
 def test_moto_entry_points_still_exist():

@@ -23,11 +23,11 @@ from typing import Any
 
 import pytest
 
-from simulator import runner
-from simulator.harness import task_functions
-from simulator.runner import run_scenario
-from simulator.scenario import Scenario
-from simulator.template import SynthesizedWorkflow, load_workflow
+from simulator.engine import runner
+from simulator.engine.harness import task_functions
+from simulator.engine.runner import run_scenario
+from simulator.engine.template import SynthesizedWorkflow, load_workflow
+from simulator.scenario.model import Scenario
 from tests.workflow.conftest import SCENARIOS
 from tests.workflow.invariants import Run, violations
 
@@ -472,8 +472,8 @@ def _not_exercised(principal: str, action: str) -> bool:
 def test_every_permission_is_needed_by_a_run(matrix: Matrix) -> None:
     from fnmatch import fnmatchcase
 
-    from simulator.iam import function_roles, role_policies
-    from simulator.stack_resources import StackResources
+    from simulator.enforcement.iam import function_roles, role_policies
+    from simulator.engine.stack_resources import StackResources
 
     resources = load_workflow(matrix.cdk_out, "us-east-1").resources
     policies = role_policies(resources, StackResources(resources, "us-east-1").resolve)

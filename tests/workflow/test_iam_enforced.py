@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from simulator.expectations import unmet
-from simulator.runner import run_scenario
-from simulator.scenario import Scenario
-from simulator.template import template_path
+from simulator.engine.runner import run_scenario
+from simulator.engine.template import template_path
+from simulator.scenario.expectations import unmet
+from simulator.scenario.model import Scenario
 from tests.workflow.conftest import SCENARIOS
 
 # (scenario, role logical-id prefix, statement Sid, the action AWS would refuse)

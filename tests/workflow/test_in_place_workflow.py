@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.scenario import Scenario
+from simulator.scenario.model import Scenario
 from tests.workflow.conftest import SCENARIOS
 
 

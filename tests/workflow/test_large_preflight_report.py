@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from simulator.limits import MAX_PAYLOAD_BYTES
+from simulator.enforcement.limits import MAX_PAYLOAD_BYTES
 from tests.workflow.conftest import outcome_notifications
 
 SECRET_NAME = "prod-db-preflight"

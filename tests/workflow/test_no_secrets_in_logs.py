@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-import simulator.runner as runner
-from simulator.scenario import Scenario
+import simulator.engine.runner as runner
+from simulator.scenario.model import Scenario
 from tests.postgres_server import free_port
 from tests.workflow.conftest import SCENARIOS, outcome_notifications
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from simulator.__main__ import main
-from simulator.expectations import unmet
-from simulator.scenario import Expectation
+from simulator.scenario.expectations import unmet
+from simulator.scenario.model import Expectation
 from tests.workflow.conftest import SCENARIOS
 
 

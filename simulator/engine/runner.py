@@ -19,11 +19,10 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
-from simulator.callbacks import CallbackDriver, load_rules, message_variants
-from simulator.configuration import missing_from, variant_for
-from simulator.endpoints import mapped_endpoints
-from simulator.faults import FaultPlan
-from simulator.harness import (
+from simulator.enforcement.iam import Authorizer, authorizer_for
+from simulator.engine.callbacks import CallbackDriver, load_rules, message_variants
+from simulator.engine.configuration import missing_from, variant_for
+from simulator.engine.harness import (
     LambdaFunction,
     Recorder,
     environment,
@@ -32,13 +31,14 @@ from simulator.harness import (
     task_fault_injector,
     task_functions,
 )
-from simulator.iam import Authorizer, authorizer_for
-from simulator.rds_realism import realistic_rds
-from simulator.scenario import Scenario, seed
-from simulator.stack_resources import STATE_MACHINE_NAME, StackResources
-from simulator.template import SynthesizedWorkflow, isolated_imports, load_handler, load_workflow, template_path
+from simulator.engine.stack_resources import STATE_MACHINE_NAME, StackResources
+from simulator.engine.template import SynthesizedWorkflow, isolated_imports, load_handler, load_workflow, template_path
+from simulator.rds.endpoints import mapped_endpoints
+from simulator.rds.faults import FaultPlan
+from simulator.rds.realism import realistic_rds
+from simulator.scenario.model import Scenario, seed
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CDK_OUT = REPO / "cdk.out"
 _EXECUTION_TIMEOUT_SECONDS = 300  # real seconds; the simulated clock runs much faster
 
@@ -80,7 +80,7 @@ def ensure_synthesized(cdk_out: Path = DEFAULT_CDK_OUT, force: bool = False) -> 
 
 
 def deployment_for(scenario: Scenario, cdk_out: Path) -> Path:
-    """The synthesis whose roles cover the scenario's clusters and secrets (simulator.configuration)."""
+    """The synthesis whose roles cover the scenario's clusters and secrets (simulator.engine.configuration)."""
     if not scenario.configured:
         return cdk_out
     clusters, secrets = missing_from(cdk_out, [*scenario.before, scenario.input])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.scenario import Scenario
+from simulator.scenario.model import Scenario
 
 
 def _clock(seconds: float) -> str:

@@ -29,9 +29,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from moto.events.models import EventPattern
 from moto.sns.models import sns_backends
 
-from simulator.rds_realism_state import EventSpec, RealisticRds
-from simulator.scenario import Approval
-from simulator.template import ACCOUNT
+from simulator.engine.template import ACCOUNT
+from simulator.rds.state import EventSpec, RealisticRds
+from simulator.scenario.model import Approval
 
 Call = Callable[[str, dict[str, Any]], Any]  # (function logical id, payload) -> handler result
 _LINK = re.compile(r"https?://[^\s\"'<>\\]+[?&]decision=(approve|reject)[^\s\"'<>\\]*")

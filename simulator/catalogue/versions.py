@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from simulator.catalogue_parameters import ParamSpec, Scope, specs_for
+from simulator.catalogue.parameters import ParamSpec, Scope, specs_for
 
 ENGINE = "aurora-postgresql"
 _RANGE = re.compile(r"(-?\d+(?:\.\d+)?)-(-?\d+(?:\.\d+)?)")

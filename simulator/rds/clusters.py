@@ -27,13 +27,15 @@ from moto.rds.exceptions import (
 from moto.rds.models import DBCluster, DBClusterSnapshot, DBInstance, DBInstanceClustered, RDSBackend
 from moto.rds.responses import RDSResponse
 
-from simulator import catalogue, rds_in_place, rds_restore
-from simulator.rds_realism_parameters import (
+from simulator.catalogue import versions as catalogue
+from simulator.rds import in_place as rds_in_place
+from simulator.rds import restore as rds_restore
+from simulator.rds.parameters import (
     cluster_group_family,
     ensure_default_cluster_group,
     instance_group_family,
 )
-from simulator.rds_realism_state import (
+from simulator.rds.state import (
     APPLYING,
     IN_SYNC,
     EventSpec,

@@ -16,9 +16,9 @@ from moto.rds.exceptions import InvalidParameterCombination, InvalidParameterVal
 from moto.rds.models import RDSBackend
 from moto.rds.responses import RDSResponse
 
-from simulator import catalogue
-from simulator.catalogue_parameters import Scope
-from simulator.rds_realism_state import PENDING_REBOOT, Patch, RealisticRds
+from simulator.catalogue import versions as catalogue
+from simulator.catalogue.parameters import Scope
+from simulator.rds.state import PENDING_REBOOT, Patch, RealisticRds
 
 MAX_PARAMETERS_PER_MODIFY = 20
 

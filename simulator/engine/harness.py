@@ -1,7 +1,7 @@
 """Make moto's Step Functions interpreter run the real handlers, without sleeping.
 
 moto executes the ASL (``execute_state_machine``) but its Lambda needs Docker. The patches
-below (and those of ``simulator.limits``, which hold Step Functions' payload and history limits)
+below (and those of ``simulator.enforcement.limits``, which hold Step Functions' payload and history limits)
 are the only contact points with moto's internals; ``tests`` hold a canary that fails loudly if
 moto moves them.
 
@@ -49,8 +49,8 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wai
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-from simulator import limits
-from simulator.faults import FaultInjector, FaultPlan, TaskErrorFault
+from simulator.enforcement import limits
+from simulator.rds.faults import FaultInjector, FaultPlan, TaskErrorFault
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -111,7 +111,7 @@ class Recorder:
 class LambdaFunction:
     handler: Handler
     environment: dict[str, str]
-    # the function's execution role: its AWS calls are authorized as that role (simulator.iam)
+    # the function's execution role: its AWS calls are authorized as that role (simulator.enforcement.iam)
     acting_as: Callable[[], AbstractContextManager[None]] = nullcontext
 
 
@@ -327,7 +327,7 @@ class _RecordingTime:
 
 
 class TokenWaits(Protocol):
-    """What moves time while a task waits for its token (simulator.callbacks.CallbackDriver)."""
+    """What moves time while a task waits for its token (simulator.engine.callbacks.CallbackDriver)."""
 
     def wait(self, state: str, timeout_seconds: int, outcome: Callable[[], Any]) -> Any: ...
 
@@ -366,7 +366,7 @@ def local_lambdas(
 
     ``task_faults`` hands out the plan's ``task_error`` faults (its ``log`` records each injection).
     ``token_waits`` answers ``waitForTaskToken`` tasks and hears of every move of the clock.
-    ``may_invoke`` raises when the state machine's role may not invoke a function (simulator.iam).
+    ``may_invoke`` raises when the state machine's role may not invoke a function (simulator.enforcement.iam).
     """
     recorder = recorder if recorder is not None else Recorder()
     waits: TokenWaits = token_waits if token_waits is not None else _NoTokenWaits()

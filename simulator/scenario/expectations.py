@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.scenario import Expectation
+from simulator.scenario.model import Expectation
 
 
 def unmet(expect: Expectation | None, outcome: dict[str, Any]) -> list[str]:

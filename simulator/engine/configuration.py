@@ -19,7 +19,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from simulator.template import template_path
+from simulator.engine.template import template_path
 
 
 def _configured(cdk_out: Path, key: str) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from simulator.template import ACCOUNT, STACK_NAME, topic_arn
+from simulator.engine.template import ACCOUNT, STACK_NAME, topic_arn
 
 # infra/workflow.py names the state machine after its stack
 STATE_MACHINE_NAME = f"{STACK_NAME}-upgrade"
@@ -47,7 +47,7 @@ class StackResources:
             kind, properties = resource["Type"], resource.get("Properties", {})
             if kind == "AWS::SNS::Topic":
                 attributes = {}
-                if "KmsMasterKeyId" in properties:  # publishers then need the key (simulator.iam)
+                if "KmsMasterKeyId" in properties:  # publishers then need the key (simulator.enforcement.iam)
                     attributes["KmsMasterKeyId"] = str(self.resolve(properties["KmsMasterKeyId"]))
                 created = sns.create_topic(Name=logical_id, Attributes=attributes)
                 self.physical[logical_id] = created["TopicArn"]

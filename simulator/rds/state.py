@@ -17,8 +17,8 @@ from weakref import WeakKeyDictionary
 
 from moto.core.utils import utcnow
 
-from simulator import catalogue
-from simulator.faults import Fault, FaultInjector, FaultPlan, InjectedFault
+from simulator.catalogue import versions as catalogue
+from simulator.rds.faults import Fault, FaultInjector, FaultPlan, InjectedFault
 
 IN_SYNC = "in-sync"
 APPLYING = "applying"

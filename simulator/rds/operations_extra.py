@@ -10,9 +10,9 @@ from moto.core.responses import ActionResult
 from moto.rds.exceptions import RDSClientError
 from moto.rds.responses import RDSResponse
 
-from simulator import catalogue
-from simulator.rds_realism_parameters import paginate
-from simulator.rds_realism_state import Patch, RealisticRds
+from simulator.catalogue import versions as catalogue
+from simulator.rds.parameters import paginate
+from simulator.rds.state import Patch, RealisticRds
 
 # Aurora PostgreSQL instance classes; the Graviton 1 and older Intel classes end at the majors AWS stopped them
 _CLASSES: dict[str, tuple[int, int]] = {

@@ -14,7 +14,7 @@ import boto3
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from simulator.rds_realism_state import RealisticRds
+from simulator.rds.state import RealisticRds
 
 
 class ScenarioError(ValueError):

@@ -29,15 +29,13 @@ from moto.rds import models as rds_models
 from moto.rds.exceptions import RDSClientError
 from moto.rds.responses import RDSResponse
 
-from simulator import (
-    rds_blue_green,
-    rds_operations_extra,
-    rds_realism_clusters,
-    rds_realism_parameters,
-    rds_restore,
-)
-from simulator.faults import ApiFault, FaultPlan
-from simulator.rds_realism_state import Patch, RealisticRds
+from simulator.rds import blue_green as rds_blue_green
+from simulator.rds import clusters as rds_realism_clusters
+from simulator.rds import operations_extra as rds_operations_extra
+from simulator.rds import parameters as rds_realism_parameters
+from simulator.rds import restore as rds_restore
+from simulator.rds.faults import ApiFault, FaultPlan
+from simulator.rds.state import Patch, RealisticRds
 
 __all__ = ["MOTO_INTERNALS", "RealisticRds", "missing_moto_internals", "realistic_rds"]
 

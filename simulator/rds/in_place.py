@@ -24,10 +24,10 @@ from typing import Any
 
 from moto.rds.models import RDSBackend
 
-from simulator import catalogue
-from simulator.faults import InPlacePrechecksFailedFault, InPlaceUpgradeFailedFault
-from simulator.rds_realism_parameters import ensure_default_cluster_group
-from simulator.rds_realism_state import (
+from simulator.catalogue import versions as catalogue
+from simulator.rds.faults import InPlacePrechecksFailedFault, InPlaceUpgradeFailedFault
+from simulator.rds.parameters import ensure_default_cluster_group
+from simulator.rds.state import (
     IN_SYNC,
     PENDING_REBOOT,
     InPlaceUpgrade,

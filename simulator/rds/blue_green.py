@@ -28,11 +28,11 @@ from moto.rds.exceptions import (
 from moto.rds.models import BlueGreenDeployment, BlueGreenDeploymentTask, RDSBackend, SwitchoverDetails, find_cluster
 from moto.rds.responses import RDSResponse
 
-from simulator import catalogue
-from simulator.faults import BlueGreenInvalidConfigurationFault, BlueGreenTaskFailedFault, SwitchoverFailedFault
-from simulator.rds_realism_clusters import check_upgrade, family_mismatch
-from simulator.rds_realism_parameters import cluster_group_family, ensure_default_cluster_group, instance_group_family
-from simulator.rds_realism_state import IN_SYNC, BlueGreenState, Patch, RealisticRds, bgd_event, payload
+from simulator.catalogue import versions as catalogue
+from simulator.rds.clusters import check_upgrade, family_mismatch
+from simulator.rds.faults import BlueGreenInvalidConfigurationFault, BlueGreenTaskFailedFault, SwitchoverFailedFault
+from simulator.rds.parameters import cluster_group_family, ensure_default_cluster_group, instance_group_family
+from simulator.rds.state import IN_SYNC, BlueGreenState, Patch, RealisticRds, bgd_event, payload
 
 TASKS = (
     "CREATING_READ_REPLICA_OF_SOURCE",

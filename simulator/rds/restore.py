@@ -32,8 +32,8 @@ from moto.rds.exceptions import (
 )
 from moto.rds.models import DBCluster, DBInstanceClustered, RDSBackend
 
-from simulator import catalogue
-from simulator.rds_realism_state import Patch, RealisticRds, record_cluster_event
+from simulator.catalogue import versions as catalogue
+from simulator.rds.state import Patch, RealisticRds, record_cluster_event
 
 BUSY = frozenset({"creating", "renaming", "upgrading"})
 SERVERLESS_NEEDS_SCALING = (

@@ -14,7 +14,7 @@ code, for example::
       "message": "...", "times": 1},
      {"kind": "task_error", "state": "CheckSnapshot", "error": "AwsThrottled", "times": 2}]
 
-``task_error`` is not an RDS fault: the harness (``simulator.harness``) fails the Lambda invocation
+``task_error`` is not an RDS fault: the harness (``simulator.engine.harness``) fails the Lambda invocation
 of a Task state before its handler runs; every other kind is answered by the simulated RDS.
 
 Every fault fires ``times`` times (default 1) and is then used up, so a workflow that retries or
