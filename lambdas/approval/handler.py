@@ -15,7 +15,7 @@ from aws.dynamodb import TokenTable
 from upgrade.approval import gate as approval
 from upgrade.approval.links import signing_key
 from upgrade.approval.settings import DecideSettings, RequestSettings, from_environment
-from upgrade.shared.runtime import Clients, Handler, logger, metrics, payload_handler, tracer
+from upgrade.shared.runtime import Clients, Handler, logger, metrics, payload_handler
 
 
 def _request(task: approval.ApprovalTask, clients: Clients) -> approval.ApprovalRequested:
@@ -37,7 +37,6 @@ request = payload_handler("request_approval", approval.ApprovalTask, _request)
 
 # log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds a link's signature
 @logger.inject_lambda_context(clear_state=True, log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def _decide(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = from_environment(DecideSettings)

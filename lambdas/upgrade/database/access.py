@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from aws import postgres, rds_data
+from aws import rds_data
 from upgrade.database.sql import Executor
 from upgrade.shared.errors import DatabaseAccessFailed
 from upgrade.shared.models import DatabaseAccess
@@ -68,6 +68,10 @@ def cluster_sql(
     password, ca_bundle = secret.get("password"), os.environ.get(CA_BUNDLE_VARIABLE)
 
     def open_direct(database: str, timeout: float) -> Executor:
+        # pg8000 (and ssl) only when a session is opened directly: the Data API path and the functions that
+        # never connect do not pay for its import at cold start
+        from aws import postgres
+
         return postgres.connect(str(host), port, user, password, database, access.ssl, timeout, ca_bundle)
 
     return ClusterSql(open_direct, str(host), port, user, "direct")

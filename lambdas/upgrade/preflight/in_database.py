@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from aws import postgres, rds_data
+from aws import rds_data
 from upgrade.database.access import CA_BUNDLE_VARIABLE
 from upgrade.database.sql import Executor
 from upgrade.preflight.sql_runner import run_database_checks
@@ -51,6 +51,8 @@ def _connector(
             return _unreachable(cluster, "the RDS Data API is not enabled on the cluster (enable-http-endpoint)")
         return rds_data.connector(rds_data_client, cluster["DBClusterArn"], access.secret_arn)
     secret = secrets.json(access.secret_arn)
+    from aws import postgres  # pg8000 only when connecting directly (see upgrade.database.access)
+
     return postgres.connector(
         host=access.host or secret.get("host") or cluster["Endpoint"],
         port=int(access.port or secret.get("port") or cluster.get("Port") or 5432),

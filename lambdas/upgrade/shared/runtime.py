@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
@@ -27,7 +27,6 @@ for _sdk in ("botocore", "boto3", "urllib3", "s3transfer"):
     logging.getLogger(_sdk).setLevel(max(logging.INFO, logging.getLogger(_sdk).getEffectiveLevel()))
 
 logger = Logger(service="aurora-upgrade")
-tracer = Tracer(service="aurora-upgrade")
 metrics = Metrics(namespace="AuroraUpgrade", service="aurora-upgrade")
 
 # botocore's standard mode retries throttling with backoff before the ASL retries the step
@@ -75,7 +74,6 @@ def step_handler(name: str, step: Step) -> Handler:
     """Wrap one domain call as a Lambda handler: parse the state, call, return JSON."""
 
     @logger.inject_lambda_context(clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         state = WorkflowState.model_validate(event)
@@ -97,7 +95,6 @@ def payload_handler(name: str, model: type[Model], call: Callable[[Model, Client
     """Like ``step_handler`` for payloads that are not the bare workflow state (callback tasks, events)."""
 
     @logger.inject_lambda_context(clear_state=True, log_event=False)  # task tokens are credentials
-    @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.append_keys(step=name)
