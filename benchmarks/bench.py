@@ -53,8 +53,8 @@ RESULTS = HERE / "results.json"
 _CDK_HASH = re.compile(r"[0-9A-F]{8}$")
 DEFAULT_MEMORY_MB = 128  # Lambda's default when a template gives no MemorySize
 
-# what a Lambda execution environment sets that the handlers' import can depend on (Powertools' Tracer
-# patches the AWS SDK when it sees AWS_LAMBDA_FUNCTION_NAME, as it does in AWS with tracing active)
+# what a Lambda execution environment sets that the handlers' import can depend on (Powertools reads
+# AWS_LAMBDA_FUNCTION_NAME and the region at import)
 _LAMBDA_ENVIRONMENT = {
     "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
     "AWS_ACCESS_KEY_ID": "benchmark",
@@ -141,6 +141,12 @@ def directory_bytes(folder: Path) -> int:
 def _layer_import_root(layer: Path) -> Path:
     """Lambda unpacks a layer in /opt and puts /opt/python on sys.path."""
     return layer / "python" if (layer / "python").is_dir() else layer
+
+
+def measure_boto3(region: str, runs: int, notes: list[str]) -> float | None:
+    """A bare ``import boto3`` in the same kind of fresh interpreter and environment: the handlers' yardstick."""
+    bare = DeployedFunction("Boto3", "Boto3", "boto3.handler", DEFAULT_MEMORY_MB, Path(), (), {})
+    return _import_ms("boto3", [], _lambda_environment(bare, region), runs, notes)
 
 
 def measure_handlers(
@@ -354,7 +360,11 @@ def main(argv: list[str] | None = None) -> int:
         cdk_out = _synthesized(args.cdk_out, Path(scratch), notes)
         functions = deployed_functions(cdk_out)
         region = str(json.loads(SCENARIO_FILES["blue_green"].read_text()).get("region", "us-east-1"))
+        # the yardstick before and after the handlers, so that a load change during the run shows in both
+        before = measure_boto3(region, args.import_runs, notes)
         handlers = measure_handlers(functions, region, args.import_runs, notes)
+        after = measure_boto3(region, args.import_runs, notes)
+        boto3_ms = statistics.median([before, after]) if before is not None and after is not None else None
         scenarios: dict[str, ScenarioMetrics] = {}
         extras: dict[str, dict[str, str]] = {}
         for name in SCENARIOS:
@@ -370,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         suite_s = time_suite(notes)
     document = results_document(
-        scenarios, {f.construct_id: handlers[f.construct_id] for f in functions}, synth_s, suite_s
+        scenarios, {f.construct_id: handlers[f.construct_id] for f in functions}, boto3_ms, synth_s, suite_s
     )
     args.output.write_text(json.dumps(document, indent=2) + "\n")
     notes += _assumptions(args.import_runs)
@@ -392,7 +402,8 @@ def _assumptions(import_runs: int) -> list[str]:
         "import ms: time.perf_counter() around importlib.import_module(<handler module>) in a fresh `python -I -B`, "
         "sys.path = synthesized code asset copy (no bytecode) + our layers + the venv (Powertools layer and runtime "
         "boto3 in AWS), Lambda-like environment; "
-        f"median of {import_runs}",
+        f"median of {import_runs}; x boto3 = that time over a bare `import boto3` measured the same way, before "
+        "and after the handlers (the mean of the two medians)",
         "package bytes: files of the function's code asset plus the layers this stack builds, unzipped (the Lambda "
         "limit is 250 MB unzipped); the AWS-managed Powertools layer is not counted",
     ]

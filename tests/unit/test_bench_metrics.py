@@ -116,6 +116,7 @@ def _document(bg_transitions=163, import_ms=386.3, delay=None):
             "PreflightFunction": HandlerMetrics(import_ms, 1_487_943),
             "NotifyFunction": HandlerMetrics(283.04, 205_708),
         },
+        boto3_import_ms=150.04,
         synth_s=12.3456,
         suite_s=None,
     )
@@ -123,7 +124,7 @@ def _document(bg_transitions=163, import_ms=386.3, delay=None):
 
 def test_results_file_has_exactly_the_agreed_keys_rounded_and_null_when_unmeasured():
     document = _document()
-    assert list(document) == ["blue_green", "in_place", "handlers", "synth_s", "suite_s"]
+    assert list(document) == ["blue_green", "in_place", "boto3_import_ms", "handlers", "synth_s", "suite_s"]
     for name in ("blue_green", "in_place"):
         assert set(document[name]) == {"transitions", "lambda_invocations", "max_reaction_delay_s", "cost_usd"}
     assert document["blue_green"] == {
@@ -132,7 +133,8 @@ def test_results_file_has_exactly_the_agreed_keys_rounded_and_null_when_unmeasur
         "max_reaction_delay_s": None,
         "cost_usd": 0.004512,
     }
-    assert document["handlers"]["NotifyFunction"] == {"import_ms": 283.0, "package_bytes": 205_708}
+    assert document["boto3_import_ms"] == 150.0
+    assert document["handlers"]["NotifyFunction"] == {"import_ms": 283.0, "import_ratio": 1.89, "package_bytes": 205_708}
     assert document["synth_s"] == 12.35 and document["suite_s"] is None
 
 
@@ -143,8 +145,8 @@ def test_targets_apply_to_blue_green_counts_to_every_reaction_delay_and_to_each_
     assert ("in_place", "state transitions") not in checks  # 400 transitions in place: no target
     assert checks[("blue_green", "max reaction delay (s)")] == "n/a"
     assert checks[("in_place", "max reaction delay (s)")] == "pass"
-    assert checks[("PreflightFunction", "handler import (ms)")] == "FAIL"
-    assert checks[("NotifyFunction", "handler import (ms)")] == "pass"
+    assert checks[("PreflightFunction", "handler import (x boto3)")] == "FAIL"  # 386.3 / 150.04 = 2.57
+    assert checks[("NotifyFunction", "handler import (x boto3)")] == "pass"  # 1.89
 
 
 def test_table_columns_line_up():
@@ -168,10 +170,10 @@ def test_report_shows_verdicts_next_to_numbers_and_lists_what_missed():
     assert "400 pass" not in transitions and "400 FAIL" not in transitions
     reaction = next(line for line in report.splitlines() if line.startswith("max reaction delay"))
     assert "n/a" in reaction and "30.0 pass" in reaction
-    assert "386 FAIL" in report and "1,487,943" in report
+    assert "2.57 FAIL" in report and "1,487,943" in report and "bare `import boto3` 150 ms" in report
     assert "Targets: 3 pass, 2 FAIL, 1 n/a" in report
     assert "FAIL blue_green: state transitions 163 > 150" in report
-    assert "FAIL PreflightFunction: handler import (ms) 386.3 > 300" in report
+    assert "FAIL PreflightFunction: handler import (x boto3) 2.57 > 2" in report
     assert report.rstrip().endswith("- cost is an estimate")
 
 
