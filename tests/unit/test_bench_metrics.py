@@ -134,7 +134,11 @@ def test_results_file_has_exactly_the_agreed_keys_rounded_and_null_when_unmeasur
         "cost_usd": 0.004512,
     }
     assert document["boto3_import_ms"] == 150.0
-    assert document["handlers"]["NotifyFunction"] == {"import_ms": 283.0, "import_ratio": 1.89, "package_bytes": 205_708}
+    assert document["handlers"]["NotifyFunction"] == {
+        "import_ms": 283.0,
+        "import_ratio": 1.89,
+        "package_bytes": 205_708,
+    }
     assert document["synth_s"] == 12.35 and document["suite_s"] is None
 
 
