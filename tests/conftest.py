@@ -4,7 +4,12 @@ import os
 
 import pytest
 
+from simulator.engine.service_models import share_service_models
+
 pytest_plugins = ["tests.postgres_server"]
+
+# moto starts a new boto3 session at every mock; each would parse the same service models from disk again
+share_service_models()
 
 # jsii prints a Node end-of-life banner on every synth; it says nothing about our code
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 from unittest import mock
 
+import botocore.endpoint
 from botocore.exceptions import ClientError
 from moto.stepfunctions.parser.api import HistoryEventType, LambdaFunctionFailedEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
@@ -59,6 +60,7 @@ PATCHED = (
     (lambda_eval_utils, "execute_lambda_function_integration"),
     (wait_function.WaitFunction, "_wait_interval"),
     (retrier_decl, "time"),
+    (botocore.endpoint, "time"),
     (StateTaskServiceCallback, "_wait_for_task_token_timeout"),
     (ExecutionWorker, "_get_evaluation_environment"),
     *limits.PATCHED,
@@ -70,7 +72,7 @@ class Event:
     """One thing that happened, on the simulated clock (seconds since the start)."""
 
     at_seconds: float
-    kind: str  # "invoke" | "error" | "wait" | "retry"
+    kind: str  # "invoke" | "error" | "wait" | "retry" | "sdk-retry" | "callback"
     name: str
     detail: dict[str, Any] = field(default_factory=dict)
 
@@ -99,6 +101,11 @@ class Recorder:
     def sleep(self, seconds: float) -> None:
         self.retry_sleeps.append(float(seconds))
         self.events.append(Event(self.clock_seconds, "retry", "Retry", {"seconds": float(seconds)}))
+        self.clock_seconds += seconds
+
+    def sdk_sleep(self, seconds: float) -> None:
+        """botocore's own backoff inside a handler (standard mode): time passes, no state transition."""
+        self.events.append(Event(self.clock_seconds, "sdk-retry", "AWS SDK retry", {"seconds": float(seconds)}))
         self.clock_seconds += seconds
 
     def pass_time(self, seconds: float, why: str) -> None:
@@ -310,14 +317,15 @@ def _faulty_integration(
 
 
 class _RecordingTime:
-    """Stands in for the ``time`` module inside moto's retrier: sleeps are recorded."""
+    """Stands in for the ``time`` module inside moto's retrier and botocore's endpoint: sleeps are recorded on the
+    simulated clock (``sleep``: the ASL retrier's, ``Recorder.sleep``; botocore's backoff, ``Recorder.sdk_sleep``)."""
 
-    def __init__(self, recorder: Recorder, after: Callable[[], None]) -> None:
-        self._recorder = recorder
+    def __init__(self, sleep: Callable[[float], None], after: Callable[[], None]) -> None:
+        self._sleep = sleep
         self._after = after
 
     def sleep(self, seconds: float) -> None:
-        self._recorder.sleep(seconds)
+        self._sleep(seconds)
         self._after()
 
     def __getattr__(self, name: str) -> Any:
@@ -398,7 +406,9 @@ def local_lambdas(
         mock.patch.object(lambda_eval_utils, "_invoke_lambda_function", _invoker(functions, recorder, waits.acted)),
         mock.patch.object(lambda_eval_utils, "execute_lambda_function_integration", integration),
         mock.patch.object(wait_function.WaitFunction, "_wait_interval", record_wait),
-        mock.patch.object(retrier_decl, "time", _RecordingTime(recorder, waits.deliver_due)),
+        mock.patch.object(retrier_decl, "time", _RecordingTime(recorder.sleep, waits.deliver_due)),
+        # botocore's standard-mode retries back off for up to 20 s each (botocore.retries.standard); on the clock
+        mock.patch.object(botocore.endpoint, "time", _RecordingTime(recorder.sdk_sleep, waits.deliver_due)),
         mock.patch.object(StateTaskServiceCallback, "_wait_for_task_token_timeout", wait_for_token),
         limits.step_functions_limits(),
     ):

@@ -18,6 +18,7 @@ import boto3
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from simulator.enforcement.iam import Authorizer, authorizer_for
 from simulator.engine.callbacks import CallbackDriver, load_rules, message_variants
@@ -31,12 +32,15 @@ from simulator.engine.harness import (
     task_fault_injector,
     task_functions,
 )
+from simulator.engine.service_models import share_service_models
 from simulator.engine.stack_resources import STATE_MACHINE_NAME, StackResources
 from simulator.engine.template import SynthesizedWorkflow, isolated_imports, load_handler, load_workflow, template_path
 from simulator.rds.endpoints import mapped_endpoints
 from simulator.rds.faults import FaultPlan
 from simulator.rds.realism import realistic_rds
 from simulator.scenario.model import Scenario, seed
+
+share_service_models()
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CDK_OUT = REPO / "cdk.out"
@@ -216,13 +220,26 @@ def _reactions(driver: CallbackDriver) -> dict[str, Any]:
     return {"reaction_delays": reactions, "max_reaction_delay_seconds": max(delays) if delays else None}
 
 
+_VALIDATED_DEFINITIONS: set[str] = set()
+_validate_definition = StepFunctionsParserBackend._validate_definition
+
+
+def _validate_once(definition: str) -> None:
+    """moto parses a definition with ANTLR to validate it at every CreateStateMachine (a third of a second for
+    ours); a text it accepted once is accepted again, so each text is validated once per process."""
+    if definition not in _VALIDATED_DEFINITIONS:
+        _validate_definition(definition)
+        _VALIDATED_DEFINITIONS.add(definition)
+
+
 def _create_state_machine(workflow: SynthesizedWorkflow, scenario: Scenario) -> str:
     sfn = boto3.client("stepfunctions", region_name=scenario.region)
-    machine = sfn.create_state_machine(
-        name=STATE_MACHINE_NAME,
-        definition=json.dumps(workflow.definition),
-        roleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/simulated-state-machine",
-    )
+    with mock.patch.object(StepFunctionsParserBackend, "_validate_definition", staticmethod(_validate_once)):
+        machine = sfn.create_state_machine(
+            name=STATE_MACHINE_NAME,
+            definition=json.dumps(workflow.definition),
+            roleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/simulated-state-machine",
+        )
     return str(machine["stateMachineArn"])
 
 

@@ -130,9 +130,6 @@ VARIANTS = (
 )
 
 # (state, kind) -> the problems found; filled by the matrix tests, checked by the last test of the module
-RESULTS: dict[tuple[str, str], list[str]] = {}
-
-
 class Matrix:
     """Runs the variants against one synthesis, caching the fault-free runs."""
 
@@ -221,7 +218,6 @@ def ended_failed(run: Run) -> list[str]:
 
 
 def record(state: str, kind: str, problems: list[str]) -> None:
-    RESULTS[(state, kind)] = problems
     assert problems == [], f"{kind} fault at {state}:\n  " + "\n  ".join(problems)
 
 
@@ -412,28 +408,26 @@ def test_the_transient_checks_fail_a_state_without_its_retry(matrix: Matrix, bro
     assert any("injected failures of CheckGreen" in p for p in problems), problems
 
 
-# --- last: the matrix covered every Task state with both kinds of fault -------------------------------
-
+# --- the matrix covers every Task state with both kinds of fault -------------------------------------------
+# Each (state, kind) is a test of its own, so that `pytest -n` spreads them over the workers and a violation fails
+# its own test with its problems listed; this test checks that none is missing.
 
 MATRIX_TESTS = {
-    test_transient_fault_is_retried_and_the_run_ends_as_without_it.__name__,
-    test_terminal_fault_fails_the_run_safely_and_names_the_step.__name__,
+    test_transient_fault_is_retried_and_the_run_ends_as_without_it.__name__: "transient",
+    test_terminal_fault_fails_the_run_safely_and_names_the_step.__name__: "terminal",
 }
 
 
-def test_the_matrix_covered_every_task_state_with_both_faults(matrix: Matrix, request: pytest.FixtureRequest) -> None:
-    matrix_tests = [i for i in request.session.items if getattr(i, "originalname", None) in MATRIX_TESTS]
-    if len(matrix_tests) < len(MATRIX_TESTS) * len(TASK_STATES):
+def test_the_matrix_covers_every_task_state_with_both_faults(matrix: Matrix, request: pytest.FixtureRequest) -> None:
+    collected = {
+        (item.callspec.params["state"], MATRIX_TESTS[item.originalname])
+        for item in request.session.items
+        if getattr(item, "originalname", None) in MATRIX_TESTS
+    }
+    if len(collected) < len(MATRIX_TESTS) * len(TASK_STATES):
         pytest.skip("only part of the matrix was selected")
     expected = {(state, kind) for state in matrix.functions for kind in KINDS}
-    violated = {key: problems for key, problems in RESULTS.items() if problems}
-    print(
-        f"\nfault matrix: {len(matrix.functions)} Task states, {len(RESULTS)} faults tried, "
-        f"{sum(len(p) for p in violated.values())} violations in {len(violated)} runs"
-    )
-    for (state, kind), problems in sorted(violated.items()):
-        print(f"  {kind:9} {state}: " + " | ".join(problems))
-    assert sorted(expected - RESULTS.keys()) == []
+    assert sorted(expected - collected) == []
     assert len(matrix.functions) == EXPECTED_TASK_STATES
 
 
