@@ -532,6 +532,7 @@ class Authorizer:
     state_machine_role: str | None = None
     checks: list[Check] = field(default_factory=list)
     _local: threading.local = field(default_factory=threading.local)
+    _lookup_clients: dict[str, Any] = field(default_factory=dict)  # the simulator's own, one per service
 
     def policy_of(self, function: str) -> RolePolicy:
         return self.policies.get(self.roles_of_functions.get(function, ""), RolePolicy(f"no role for {function}"))
@@ -568,11 +569,11 @@ class Authorizer:
         def lookup(service: str, operation: str, params: dict[str, Any]) -> Any:
             import boto3
 
-            other = (
-                client
-                if service == client.meta.service_model.service_name
-                else boto3.client(service, region_name=self.region)
-            )
+            if service == client.meta.service_model.service_name:
+                other = client
+            else:
+                other = self._lookup_clients.get(service) or boto3.client(service, region_name=self.region)
+                self._lookup_clients[service] = other
             # the unpatched call: what the simulator looks up on AWS's behalf is not the function's request
             return original(other, operation, params)
 

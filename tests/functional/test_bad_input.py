@@ -17,6 +17,7 @@ import pytest
 from preflight.handler import handler as preflight
 
 from infra.config import ConfigError, parse_config
+from infra.permissions import grants as reasons
 from infra.permissions import registry as permissions
 from simulator.scenario.model import ClusterSpec, create_cluster
 from tests.functional.world import SEED_CLUSTER, call, initial_state, make_cluster, world_snapshot
@@ -358,7 +359,7 @@ def test_mutating_grants_name_only_the_configured_cluster_or_a_listed_exception(
                 assert on_cluster and all(_scoped(r.name) for g in on_cluster for r in g.resources)
     assert set(found) == set(WILDCARD_EXCEPTIONS), "a mutating grant reaches beyond the configured cluster"
     for key, reason_name in WILDCARD_EXCEPTIONS.items():
-        assert found[key] == getattr(permissions, reason_name), f"{key} must carry the {reason_name} reason"
+        assert found[key] == getattr(reasons, reason_name), f"{key} must carry the {reason_name} reason"
     # no ModifyDBCluster/DeleteDBCluster on cluster:* apart from the switchover renames RDS requires
     broad_cluster_changes = {key for key in found if key[2] == "cluster" and key[3] == "*"}
     assert broad_cluster_changes == {
