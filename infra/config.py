@@ -308,6 +308,10 @@ class DeploymentConfig(BaseModel):
     requests is throttled there instead of running up costs or using the account's unreserved concurrency."""
     reports: ReportsConfig = ReportsConfig()
     """Optional: how long whole preflight reports are kept."""
+    trace_aws_calls: bool = Field(default=False, strict=True)
+    """Powertools' Tracer on every function: an X-Ray subsegment for each AWS call. Off by default: importing and
+    patching the X-Ray SDK adds about as much to every cold start as boto3 itself (docs/benchmark.md). Lambda's and
+    Step Functions' active tracing record every invocation either way."""
 
     @property
     def cluster_ids(self) -> tuple[str, ...]:

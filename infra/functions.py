@@ -48,8 +48,10 @@ XRAY_REASON = (
 class StepFunctionFactory:
     """Builds the step Lambdas of one stack; they share one code asset and one layer reference."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, trace_aws_calls: bool = False) -> None:
         self._stack = stack
+        # read by upgrade.shared.runtime at import: Powertools' Tracer (and the X-Ray SDK) only when asked for
+        self._environment = {**POWERTOOLS_ENVIRONMENT, "TRACE_AWS_CALLS": "true" if trace_aws_calls else "false"}
         # one asset for every step: the handlers share the `upgrade` and `aws` packages
         self._code = lambda_.Code.from_asset(str(LAMBDAS_DIR), exclude=["**/__pycache__", "**/*.pyc"])
         layer_arn = ssm.StringParameter.value_for_string_parameter(stack, POWERTOOLS_LAYER_PARAMETER)
@@ -88,7 +90,7 @@ class StepFunctionFactory:
             layers=[self._powertools, *(extra.layers if extra else ())],
             log_group=log_group,
             role=role,
-            environment={**POWERTOOLS_ENVIRONMENT, **(environment or {})},
+            environment={**self._environment, **(environment or {})},
             reserved_concurrent_executions=reserved_concurrency,
         )
         log_group.grant_write(role)

@@ -103,7 +103,7 @@ class AuroraUpgradeStack(Stack):
                 "secrets": list(config.database_access.secret_arns),
             }
         }
-        self._factory = StepFunctionFactory(self)
+        self._factory = StepFunctionFactory(self, trace_aws_calls=config.trace_aws_calls)
         slack = config.notifications.slack
         notifications = Notifications(self, "Notifications", emails=config.emails, chatbot_channel=slack.chatbot)
         topic = notifications.topic

@@ -15,7 +15,7 @@ from aws.dynamodb import TokenTable
 from upgrade.approval import gate as approval
 from upgrade.approval.links import signing_key
 from upgrade.approval.settings import DecideSettings, RequestSettings, from_environment
-from upgrade.shared.runtime import Clients, Handler, logger, metrics, payload_handler
+from upgrade.shared.runtime import Clients, Handler, logger, metrics, payload_handler, traced
 
 
 def _request(task: approval.ApprovalTask, clients: Clients) -> approval.ApprovalRequested:
@@ -37,6 +37,7 @@ request = payload_handler("request_approval", approval.ApprovalTask, _request)
 
 # log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds a link's signature
 @logger.inject_lambda_context(clear_state=True, log_event=False)
+@traced
 @metrics.log_metrics
 def _decide(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = from_environment(DecideSettings)

@@ -155,6 +155,7 @@ BAD_CONFIGS: dict[str, tuple[Json, str, str]] = {
         "pattern",
     ),
     "bad subnet": (_config(database_access={"subnet_ids": ["vpc-123"]}), "database_access.subnet_ids[0]", "pattern"),
+    "tracing as text": (_config(trace_aws_calls="yes"), "trace_aws_calls", "valid boolean"),
 }
 
 

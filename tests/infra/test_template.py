@@ -209,6 +209,8 @@ def test_function_is_configured_by_the_factory(synthesized: Synthesized, constru
     assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"  # resolved at deploy time, not at synth
     assert properties["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == "aurora-upgrade"
     assert properties["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"] == "AuroraUpgrade"
+    # the X-Ray SDK only when the configuration asks for it (trace_aws_calls): it doubles the cold import
+    assert properties["Environment"]["Variables"]["TRACE_AWS_CALLS"] == "false"
     log_group = synthesized.resources[properties["LoggingConfig"]["LogGroup"]["Ref"]]
     assert log_group["Properties"]["RetentionInDays"] == 30
 

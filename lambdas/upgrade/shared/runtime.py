@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any, TypeVar
@@ -65,6 +66,20 @@ class Clients:
         return boto3.client("dynamodb", config=_CLIENT_CONFIG)
 
 
+def traced(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Powertools' Tracer only when the deployment asks for it (``trace_aws_calls``, infra/config.py): importing and
+    patching the X-Ray SDK costs every cold start about as much as boto3 itself. Lambda's active tracing records
+    each invocation either way."""
+    if os.environ.get("TRACE_AWS_CALLS", "false").lower() != "true":
+        return handler
+    from aws_lambda_powertools import Tracer
+
+    traced: Callable[..., Any] = Tracer(service="aurora-upgrade").capture_lambda_handler(capture_response=False)(
+        handler
+    )
+    return traced
+
+
 Step = Callable[[WorkflowState, Clients], BaseModel]
 _SUMMARY_KEYS = ("status", "ready", "in_sync", "blocked", "needed", "event", "engine_version")
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -74,6 +89,7 @@ def step_handler(name: str, step: Step) -> Handler:
     """Wrap one domain call as a Lambda handler: parse the state, call, return JSON."""
 
     @logger.inject_lambda_context(clear_state=True)
+    @traced
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         state = WorkflowState.model_validate(event)
@@ -95,6 +111,7 @@ def payload_handler(name: str, model: type[Model], call: Callable[[Model, Client
     """Like ``step_handler`` for payloads that are not the bare workflow state (callback tasks, events)."""
 
     @logger.inject_lambda_context(clear_state=True, log_event=False)  # task tokens are credentials
+    @traced
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.append_keys(step=name)

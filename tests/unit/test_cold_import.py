@@ -1,0 +1,51 @@
+"""What a handler's cold import pulls in: the X-Ray SDK only when the deployment traces AWS calls, pg8000 only when a
+session is opened directly. `make bench` measures the times (docs/benchmark.md); this checks the causes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
+HANDLERS = sorted(p.parent.name for p in LAMBDAS.glob("*/handler.py"))
+
+_PROBE = """
+import importlib, json, sys
+sys.path.insert(0, sys.argv[1])
+for name in json.loads(sys.argv[2]):
+    importlib.import_module(name + ".handler")
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
+"""
+
+
+def _imported(handlers: list[str], trace_aws_calls: str) -> set[str]:
+    environment = {
+        "AWS_LAMBDA_FUNCTION_NAME": "probe",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "probe",
+        "AWS_SECRET_ACCESS_KEY": "probe",
+        "TRACE_AWS_CALLS": trace_aws_calls,
+    }
+    probe = subprocess.run(
+        [sys.executable, "-I", "-c", _PROBE, str(LAMBDAS), json.dumps(handlers)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(json.loads(probe.stdout))
+
+
+def test_no_handler_imports_the_xray_sdk_or_pg8000_at_cold_start():
+    assert len(HANDLERS) >= 15
+    imported = _imported(HANDLERS, "false")
+    assert {"boto3", "pydantic", "aws_lambda_powertools"} <= imported
+    assert "aws_xray_sdk" not in imported
+    assert "pg8000" not in imported
+
+
+def test_tracing_aws_calls_brings_the_tracer():
+    assert "aws_xray_sdk" in _imported(["snapshot"], "true")
