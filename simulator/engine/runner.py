@@ -28,6 +28,7 @@ from simulator.engine.harness import (
     Recorder,
     environment,
     local_lambdas,
+    reused_clients,
     run_function,
     task_fault_injector,
     task_functions,
@@ -128,6 +129,7 @@ def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level:
         functions = _functions(workflow, stack, authorizer)
         driver = _driver(workflow, scenario, stack, functions, recorder, realism)
         with (
+            reused_clients(),
             authorizer.enforced(),
             local_lambdas(functions, task_faults, recorder, driver, authorizer.state_machine_may_invoke),
             mock.patch.object(sys.modules["upgrade.shared.clock"], "now", driver.now),
