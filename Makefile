@@ -30,7 +30,7 @@ test: install
 	bash scripts/ensure-postgres-majors.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy lambdas
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist worksteal
 
 # cost, reaction delay, cold imports, synth and suite times; BENCH_ARGS=--skip-suite for a quick run
 bench: synth
