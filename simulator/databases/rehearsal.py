@@ -25,7 +25,12 @@ BLUE_SETTINGS = {
     # the walsender asks the subscriber for its position at half this interval: catch-up is seen within a second
     "wal_sender_timeout": "2s",
 }
-GREEN_SETTINGS = {"max_logical_replication_workers": "20", "wal_receiver_status_interval": "1"}
+GREEN_SETTINGS = {
+    "max_logical_replication_workers": "20",
+    "max_worker_processes": "30",
+    "wal_receiver_status_interval": "1",
+    "wal_retrieve_retry_interval": "200ms",  # the launcher starts a new subscription's apply worker this soon
+}
 PROBE_AFTER_SWITCH_SECONDS = 1.5  # keep probing the new server a little after the name moved
 
 
@@ -60,6 +65,7 @@ class Rehearsal:
         self.change_errors: list[str] = []
         self._clusters: list[tuple[Any, Server]] = []  # simulated cluster object -> its server
         self._probe: WriteProbe | None = None
+        self._degraded: list[str] = []  # what the switchover guardrail found on blue that green lacks
         self._traffic_stop = threading.Event()
         self._traffic_thread: threading.Thread | None = None
         self._started = time.monotonic()
@@ -119,17 +125,28 @@ class Rehearsal:
             self._change_on_blue(statement)
 
     def switchover_started(self) -> None:
-        assert self.blue is not None
+        """The guardrails first (nothing changes when they refuse), then writes to blue stop."""
+        assert self.blue is not None and self.green is not None
         self._stop_traffic()
         self._probe = WriteProbe(lambda: self.serving)
         self._probe.start()
         time.sleep(0.2)  # one write through the endpoint before anything changes
+        self._degraded = replication.unsupported_changes(self.blue, self.green, self.links)
+        if self._degraded:
+            self._note("switchover guardrail: replication degraded", changes=self._degraded)
+            return
         replication.refuse_writes(self.blue)
         self._note("switchover: writes to blue refused, its sessions ended")
 
     def switchover_finishing(self) -> str | None:
-        """Catch up, synchronize sequences, stop replicating; a reason when replication cannot catch up."""
+        """Catch up, synchronize sequences, stop replicating; a reason when the switchover cannot complete."""
         assert self.blue is not None and self.green is not None
+        if self._degraded:
+            return (
+                "replication degraded: changes logical replication does not carry were made on blue ("
+                + "; ".join(self._degraded[:5])
+                + "). Delete the blue/green deployment with its green and create it again"
+            )
         behind = replication.not_caught_up(self.blue, self.links)
         if behind:
             self._note("switchover: replication did not catch up", databases=behind)
@@ -151,8 +168,9 @@ class Rehearsal:
 
     def switchover_rolled_back(self) -> None:
         assert self.blue is not None
-        replication.allow_writes(self.blue)
-        self._note("switchover rolled back: blue takes writes again")
+        if not self._degraded:  # the guardrail refused before writes stopped: nothing to give back
+            replication.allow_writes(self.blue)
+        self._note("switchover rolled back: blue takes writes")
         if self._probe is not None:
             self._probe.stop()
 
@@ -161,6 +179,11 @@ class Rehearsal:
         result: dict[str, Any] = {
             "blue": self.source_version,
             "green": self.target_version if self.green else None,
+            "servers": {
+                server.role: {"address": server.address, "data_directory": str(server.root)}
+                for server in (self.blue, self.green)
+                if server is not None
+            },
             "events": self.events,
             "changes_on_blue_refused": self.change_errors,
         }

@@ -52,9 +52,28 @@ def databases_of(server: Server) -> list[str]:
 
 
 def build_green(blue: Server, green: Server) -> list[Link]:
-    """Roles, then every database: schema and data as of one snapshot, then a subscription from that point."""
+    """Roles, then every database: schema and data as of one snapshot, then a subscription from that point; done
+    once every subscription streams (Aurora's green provisions for many minutes: replication runs by then)."""
     copy_roles(blue, green)
-    return [_copy_and_subscribe(blue, green, Link.for_database(database)) for database in databases_of(blue)]
+    links = [_copy_and_subscribe(blue, green, Link.for_database(database)) for database in databases_of(blue)]
+    _wait_streaming(green, links)
+    return links
+
+
+def _wait_streaming(green: Server, links: list[Link], seconds: float = CATCH_UP_SECONDS) -> None:
+    session = green.connect()
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            rows = session.run(
+                "SELECT count(*) FROM pg_stat_subscription WHERE subname = ANY(:names) AND received_lsn IS NOT NULL",
+                names=[link.slot for link in links],
+            )
+            if int(rows[0][0]) == len(links):
+                return
+            time.sleep(0.05)
+    finally:
+        session.close()
 
 
 def _copy_and_subscribe(blue: Server, green: Server, link: Link) -> Link:
@@ -107,6 +126,46 @@ def _pin_extension_versions(green: Server, database: str, extensions: list[tuple
                 session.run(f"CREATE EXTENSION IF NOT EXISTS \"{name}\" VERSION '{version}' SCHEMA public")
     finally:
         session.close()
+
+
+# What the switchover guardrail "Unsupported PostgreSQL changes" looks at, as a state (Aurora watches the DDL as it
+# happens; a change made and undone before the switchover is not seen here): the columns and indexes of user tables,
+# and the large objects, neither of which logical replication carries.
+_REPLICATED_SHAPE = """
+SELECT 'column ' || n.nspname || '.' || c.relname || '.' || a.attname || ' '
+       || pg_catalog.format_type(a.atttypid, a.atttypmod) AS item
+FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+UNION ALL
+SELECT 'index ' || n.nspname || '.' || c.relname
+FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+UNION ALL
+SELECT 'large objects: ' || count(*) FROM pg_catalog.pg_largeobject_metadata
+"""
+
+
+def unsupported_changes(blue: Server, green: Server, links: list[Link]) -> list[str]:
+    """Per database, what blue has that green lacks (a DDL or a large object made on blue after the copy).
+
+    Aurora User Guide, "Switching a blue/green deployment", switchover guardrails: for Aurora PostgreSQL, no DDL
+    change on blue and no large object added or modified; otherwise the replication state turns "Replication
+    degraded" and the deployment can't be switched over.
+    """
+    found = []
+    for link in links:
+        shapes = []
+        for server in (blue, green):
+            session = server.connect(link.database)
+            try:
+                shapes.append({str(row[0]) for row in session.run(_REPLICATED_SHAPE)})
+            finally:
+                session.close()
+        found += [f"{link.database}: {item}" for item in sorted(shapes[0] - shapes[1])]
+    return found
 
 
 def refuse_writes(blue: Server) -> None:

@@ -6,6 +6,9 @@ schema change on blue: the switchover guardrail refuses it and the replication s
 (Aurora User Guide, "Switching a blue/green deployment", switchover guardrails: "Unsupported PostgreSQL changes");
 an added column with no write yet even passes a row count, and the next write stops replication of the database.
 
+Large objects are counted too: replication does not carry them either (the same guardrail refuses a large object
+added or modified on blue).
+
 Two catalog reads per side: one digest per table (its columns with types and NOT NULL, its indexes and
 constraints) plus every sequence and extension; then, only for the tables whose digest differs, their items, so
 the message names the column, index or constraint. Objects that belong to an extension are left out, and an
@@ -47,6 +50,8 @@ SELECT 'sequence', n.nspname || '.' || c.relname, pg_catalog.format_type(s.seqty
 FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid {_USER_RELATIONS}
 UNION ALL
 SELECT 'extension', e.extname, '' FROM pg_catalog.pg_extension e
+UNION ALL
+SELECT 'large objects', 'count', count(*)::text FROM pg_catalog.pg_largeobject_metadata
 ORDER BY 1, 2
 """
 
@@ -75,6 +80,9 @@ def schema_changes(database: str, blue: Executor, green: Executor) -> list[Schem
         elif on_blue[kind, name] != on_green[kind, name]:
             if kind == "table":
                 changes.extend(_table_changes(database, name, blue, green))
+            elif kind == "large objects":
+                counts = f"{on_blue[kind, name]} on blue, {on_green[kind, name]} on green (not replicated)"
+                changes.append(SchemaChange(database=database, object="large objects", change=counts))
             else:
                 detail = f"{on_green[kind, name]} on green, {on_blue[kind, name]} on blue"
                 changes.append(SchemaChange(database=database, object=f"{kind} {name}", change=f"changed: {detail}"))

@@ -69,7 +69,7 @@ class SchemaChange(_State):
     """One difference between blue's and green's schema in a database (a change made on blue after green was made)."""
 
     database: str
-    object: str  # "table public.orders", "sequence public.invoice_numbers", "extension hstore"
+    object: str  # "table public.orders", "sequence public.invoice_numbers", "extension hstore", "large objects"
     change: str  # "created on blue", "column note text (on blue only)", ...
 
     def describe(self) -> str:
@@ -77,9 +77,9 @@ class SchemaChange(_State):
 
 
 SCHEMA_CHANGE_NEXT_STEP = (
-    "Logical replication does not carry schema changes: apply the same change on green, or delete the blue/green "
-    "deployment with its green (delete-blue-green-deployment --delete-target) and start the upgrade again, which "
-    "copies blue's schema as it is now."
+    "Logical replication does not carry schema changes or large objects: apply the same change on green, or "
+    "delete the blue/green deployment with its green (delete-blue-green-deployment --delete-target) and start the "
+    "upgrade again, which copies blue as it is now."
 )
 
 
