@@ -21,7 +21,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
 from simulator.databases.rehearsal import DEFAULT_SEED, Rehearsal, Traffic
-from simulator.databases.servers import SUPERUSER, ServerError
+from simulator.databases.servers import SUPERUSER, ServerError, binaries_for, client_tool
 from simulator.enforcement.iam import Authorizer, authorizer_for
 from simulator.engine.callbacks import CallbackDriver, load_rules, message_variants
 from simulator.engine.configuration import missing_from, variant_for
@@ -97,6 +97,8 @@ warnings.filterwarnings("ignore", message="No application metrics to publish", c
 
 
 def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level: str | None = None) -> dict[str, Any]:
+    if scenario.real_databases is not None:
+        _check_servers_installed(scenario)
     workflow = load_workflow(deployment_for(scenario, ensure_synthesized(cdk_out)), scenario.region)
     boto3.DEFAULT_SESSION = None  # its region is fixed at creation; each scenario brings its own
     env_values = {**_QUIET_ENVIRONMENT, "AWS_DEFAULT_REGION": scenario.region, "AWS_REGION": scenario.region}
@@ -113,6 +115,16 @@ def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level:
         if rehearsal is not None:
             outcome["real_databases"] = rehearsal.outcome()
         return outcome
+
+
+def _check_servers_installed(scenario: Scenario) -> None:
+    """Before anything runs: a server of each exact version, and the client tools, are on this machine."""
+    try:
+        for version in (scenario.cluster.engine_version, str(scenario.input.get("target_engine_version"))):
+            binaries_for(version)
+        client_tool("pg_dump")
+    except ServerError as error:
+        raise ScenarioError(f"real_databases: {error}") from None
 
 
 def _rehearsal(scenario: Scenario) -> Rehearsal:
