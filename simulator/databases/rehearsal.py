@@ -5,6 +5,8 @@ created, the switchover when the simulated one runs; the simulated RDS calls the
 
 from __future__ import annotations
 
+import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -69,6 +71,9 @@ class Rehearsal:
         self._traffic_stop = threading.Event()
         self._traffic_thread: threading.Thread | None = None
         self._started = time.monotonic()
+        self._servers: list[Server] = []  # every server started, each stopped and removed by close()
+        self._changes_made = False
+        self._previous_sigterm: Any = None
 
     # --- life cycle -------------------------------------------------------------------------------------------
     def __enter__(self) -> Rehearsal:
@@ -83,7 +88,11 @@ class Rehearsal:
         self.close()
 
     def start_blue(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            # a run stopped by SIGTERM unwinds like one stopped by Ctrl-C, so the servers are still removed
+            self._previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         self.blue = servers.start("blue", self.source_version, BLUE_SETTINGS)
+        self._servers.append(self.blue)
         self.serving = self.blue
         servers.run_sql_file(self.blue, self.seed_sql)
         self._execute(self.blue, HEARTBEAT_DATABASE, CREATE_HEARTBEAT)
@@ -94,9 +103,11 @@ class Rehearsal:
         self._stop_traffic()
         if self._probe is not None:
             self._probe.stop()
-        for server in (self.green, self.blue):
-            if server is not None:
-                servers.stop(server)
+        while self._servers:
+            servers.stop(self._servers.pop())
+        if self._previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, self._previous_sigterm)
+            self._previous_sigterm = None
 
     # --- the simulated RDS's hooks -----------------------------------------------------------------------------
     def attach(self, cluster: Any, role: str) -> None:
@@ -110,8 +121,14 @@ class Rehearsal:
 
     def green_created(self, blue_cluster: Any, green_cluster: Any) -> None:
         assert self.blue is not None
+        if self.green is not None:  # an earlier deployment's green (deleted since): its replication goes with it
+            replication.drop_subscriptions(self.green, self.links)
+            replication.drop_publications(self.blue, self.links)
+            self._servers.remove(self.green)
+            servers.stop(self.green)
         started = time.monotonic()
         self.green = servers.start("green", self.target_version, GREEN_SETTINGS)
+        self._servers.append(self.green)
         self.links = replication.build_green(self.blue, self.green)
         self.attach(green_cluster, "green")
         self._note(
@@ -121,8 +138,10 @@ class Rehearsal:
             server=self.green.address,
         )
         self._start_traffic()
-        for statement in self.changes_on_blue:
-            self._change_on_blue(statement)
+        if not self._changes_made:  # once: a later green is copied from blue with them
+            self._changes_made = True
+            for statement in self.changes_on_blue:
+                self._change_on_blue(statement)
 
     def switchover_started(self) -> None:
         """The guardrails first (nothing changes when they refuse), then writes to blue stop."""
@@ -224,6 +243,7 @@ class Rehearsal:
         traffic, blue = self.traffic, self.blue
         if traffic is None or blue is None:
             return
+        self._traffic_stop.clear()
 
         def write() -> None:
             session = None

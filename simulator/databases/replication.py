@@ -236,6 +236,17 @@ def synchronize_sequences(blue: Server, green: Server, links: list[Link]) -> int
     return synchronized
 
 
+def drop_publications(blue: Server, links: list[Link]) -> None:
+    """Blue stops publishing (a deleted green's replication is gone; a new green makes its own)."""
+    for link in links:
+        session = blue.connect(link.database)
+        try:
+            session.run("SET default_transaction_read_only = off")
+            session.run(f"DROP PUBLICATION IF EXISTS {PUBLICATION}")
+        finally:
+            session.close()
+
+
 def drop_subscriptions(green: Server, links: list[Link]) -> None:
     """Green stops replicating (its subscriptions and blue's slots go)."""
     for link in links:
