@@ -280,9 +280,9 @@ def _advance_switchover(sim: RealisticRds, bgd: Any, state: BlueGreenState) -> N
     hooks = sim.databases
     behind = hooks.switchover_finishing() if hooks is not None else None
     if hooks is not None and behind is not None:
-        # Aurora User Guide, "Switching a blue/green deployment": the switchover waits for green to catch up with
-        # blue; past SwitchoverTimeout it is rolled back and nothing changes. Real servers whose replication has
-        # stopped (a DDL on blue, say) never catch up.
+        # Aurora User Guide, "Switching a blue/green deployment": its guardrails refuse a switchover when blue has
+        # changes logical replication does not carry ("Unsupported PostgreSQL changes": DDL, large objects), and
+        # the switchover waits for green to catch up, rolled back with nothing changed past SwitchoverTimeout.
         bgd.status_details = f"Switchover failed and was rolled back: {behind}."
         _set_status(bgd, state, "SWITCHOVER_FAILED")
         state.frozen = True
