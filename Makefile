@@ -5,7 +5,12 @@ PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: install synth demo test lint scenarios preflight clean bench
+.PHONY: install synth demo test lint scenarios preflight clean bench servers
+
+# REAL_DATABASES=0: scenarios with real_databases run on simulated RDS only (no PostgreSQL servers started,
+# the in-database work and the downtime probe skipped)
+REAL_DATABASES ?= 1
+export SIMULATOR_REAL_DATABASES := $(REAL_DATABASES)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt package.json
 	python3 -m venv $(VENV)
@@ -19,10 +24,17 @@ install: $(VENV)/.installed
 synth: install
 	$(PY) app.py
 
-demo: synth
+# the real PostgreSQL servers behind blue and green (13.20 and 14.18 for the demo) and Debian's 15 client tools
+servers:
+ifneq ($(REAL_DATABASES),0)
+	bash scripts/ensure-postgresql.sh >/dev/null
+	bash scripts/ensure-postgres-majors.sh
+endif
+
+demo: synth servers
 	$(PY) -m simulator run simulator/scenarios/seed-blue-green.json
 
-scenarios: synth
+scenarios: synth servers
 	$(PY) -m simulator check simulator/scenarios/*.json
 
 test: install
@@ -33,7 +45,7 @@ test: install
 	$(PY) -m pytest -n auto --dist worksteal
 
 # cost, reaction delay, cold imports, synth and suite times; BENCH_ARGS=--skip-suite for a quick run
-bench: synth
+bench: synth servers
 	$(PY) -m benchmarks.bench $(BENCH_ARGS)
 
 lint: install

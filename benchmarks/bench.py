@@ -49,6 +49,7 @@ SCENARIO_FILES = {
     "blue_green": HERE / "scenarios" / "blue-green.json",
     "in_place": HERE / "scenarios" / "in-place.json",
 }
+DEMO_SCENARIO = REPO / "simulator" / "scenarios" / "seed-blue-green.json"
 RESULTS = HERE / "results.json"
 _CDK_HASH = re.compile(r"[0-9A-F]{8}$")
 DEFAULT_MEMORY_MB = 128  # Lambda's default when a template gives no MemorySize
@@ -337,6 +338,32 @@ def _synthesized(cdk_out: Path, scratch: Path, notes: list[str]) -> Path:
         return copy
 
 
+def measure_demo_switchover(cdk_out: Path, notes: list[str]) -> dict[str, Any] | None:
+    """The demo (make demo's scenario) on its real PostgreSQL servers: the write downtime its probe measured through
+    the cluster endpoint, and the wall seconds the servers add to the run."""
+    scenario = Scenario.load(DEMO_SCENARIO)
+    if scenario.real_databases is None or os.environ.get("SIMULATOR_REAL_DATABASES") == "0":
+        notes.append("demo switchover downtime: not measured (real databases off)")
+        return None
+    timings = {}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
+        for label, variant in (("without", scenario.without_real_databases()), ("with", scenario)):
+            started = time.perf_counter()
+            outcome = run_scenario(variant, cdk_out)
+            timings[label] = time.perf_counter() - started
+    downtime = (outcome.get("real_databases") or {}).get("downtime")
+    if outcome["status"] != "SUCCEEDED" or not downtime:
+        notes.append(f"demo switchover downtime: not measured (the demo ended {outcome['status']})")
+        return None
+    return {
+        "write_unavailable_s": downtime["unavailable_seconds"],
+        "probe_writes": downtime["writes_attempted"],
+        "probe_writes_refused": downtime["writes_refused"],
+        "real_databases_add_s": round(timings["with"] - timings["without"], 1),
+    }
+
+
 def previous_suite_seconds(path: Path) -> float | None:
     try:
         value = json.loads(path.read_text()).get("suite_s")
@@ -373,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as error:  # report the others; the simulator and the assembly may be out of step
                 notes.append(f"{name}: the simulator could not run it ({type(error).__name__}: {error})")
                 scenarios[name], extras[name] = ScenarioMetrics(None, None, None, None), {"outcome": "not run"}
+        demo_switchover = measure_demo_switchover(cdk_out, notes)
     synth_s = time_synth(notes)
     if args.skip_suite:
         suite_s = previous_suite_seconds(args.output)
@@ -382,9 +410,17 @@ def main(argv: list[str] | None = None) -> int:
     document = results_document(
         scenarios, {f.construct_id: handlers[f.construct_id] for f in functions}, boto3_ms, synth_s, suite_s
     )
+    document["demo_switchover"] = demo_switchover
     args.output.write_text(json.dumps(document, indent=2) + "\n")
     notes += _assumptions(args.import_runs)
     print(render(document, {f.construct_id: f.handler for f in functions}, extras, notes))
+    if demo_switchover:
+        print(
+            f"\nDemo switchover on real PostgreSQL 13.20 -> 14.18: writes through the cluster endpoint unavailable "
+            f"{demo_switchover['write_unavailable_s']} s ({demo_switchover['probe_writes_refused']} of "
+            f"{demo_switchover['probe_writes']} probe writes refused, one every 0.5 s); the real servers add "
+            f"{demo_switchover['real_databases_add_s']} s to the demo"
+        )
     print(f"\nWrote {args.output}")
     return 0
 

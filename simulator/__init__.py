@@ -7,7 +7,10 @@ handler code, against moto's RDS made as strict as AWS.
     rds/          moto's RDS made realistic, by behaviour: clusters and instances, parameter groups, blue/green,
                   in-place, restore, extra read-only actions, injected faults, endpoints backed by real servers
     catalogue/    Aurora PostgreSQL's versions, upgrade paths and engine default parameters
+    databases/    real PostgreSQL servers behind blue and green: the copy, logical replication, traffic, the
+                  switchover on the servers and the write probe that measures its downtime
     scenario/     the scenario file: its model, the expected outcome and the readable report
 
-Imports flow engine -> enforcement / rds / scenario -> catalogue; ``python -m simulator`` is the front door.
+Imports flow engine -> enforcement / rds / scenario / databases -> catalogue (databases imports nothing);
+``python -m simulator`` is the front door.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,13 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--cdk-out", type=Path, default=DEFAULT_CDK_OUT, help="synthesized CDK output to execute")
         sub.add_argument("--synth", action="store_true", help="synthesize the CDK app first")
         sub.add_argument("--log-level", help="Powertools log level of the handlers (default ERROR)")
+        sub.add_argument(
+            "--no-real-databases",
+            action="store_true",
+            default=os.environ.get("SIMULATOR_REAL_DATABASES", "1") == "0",
+            help="run a scenario's real_databases on simulated RDS only (no servers, no database access; also "
+            "SIMULATOR_REAL_DATABASES=0)",
+        )
     args = parser.parse_args(argv)
     ensure_synthesized(args.cdk_out, force=args.synth)
     if args.command == "run":
@@ -35,11 +43,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(path: Path, args: Any) -> int:
     try:
-        scenario = Scenario.load(path)
+        scenario = _load(path, args)
+        outcome = run_scenario(scenario, args.cdk_out, args.log_level)
     except ScenarioError as error:
         print(f"invalid scenario: {error}", file=sys.stderr)
         return 2
-    outcome = run_scenario(scenario, args.cdk_out, args.log_level)
     outcome["expectations_unmet"] = unmet(scenario.expect, outcome)
     if args.json:
         print(json.dumps(outcome, indent=2, default=str))
@@ -63,12 +71,17 @@ def _check(paths: list[Path], args: Any) -> int:
 
 def _problems(path: Path, args: Any) -> list[str]:
     try:
-        scenario = Scenario.load(path)
+        scenario = _load(path, args)
         return unmet(scenario.expect, run_scenario(scenario, args.cdk_out, args.log_level))
     except ScenarioError as error:
         return [f"invalid scenario: {str(error).removeprefix(f'{path}: ')}"]
     except Exception as error:  # one scenario's crash is reported; the batch goes on
         return [f"the run crashed: {type(error).__name__}: {error}"]
+
+
+def _load(path: Path, args: Any) -> Scenario:
+    scenario = Scenario.load(path)
+    return scenario.without_real_databases() if args.no_real_databases else scenario
 
 
 if __name__ == "__main__":

@@ -2,5 +2,5 @@
 template, seed moto, run the definition through moto's Step Functions with the real handlers, answer task
 tokens as the world would, and collect the outcome.
 
-May import: ``enforcement``, ``rds``, ``scenario``, ``catalogue``.
+May import: ``enforcement``, ``rds``, ``scenario``, ``catalogue``, ``databases``.
 """

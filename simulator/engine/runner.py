@@ -8,6 +8,7 @@ import os
 import sys
 import time
 import warnings
+from contextlib import ExitStack
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -20,6 +21,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
+from simulator.databases.rehearsal import DEFAULT_SEED, Rehearsal, Traffic
+from simulator.databases.servers import SUPERUSER, ServerError, binaries_for, client_tool
 from simulator.enforcement.iam import Authorizer, authorizer_for
 from simulator.engine.callbacks import CallbackDriver, load_rules, message_variants
 from simulator.engine.configuration import missing_from, variant_for
@@ -39,7 +42,7 @@ from simulator.engine.template import SynthesizedWorkflow, isolated_imports, loa
 from simulator.rds.endpoints import mapped_endpoints
 from simulator.rds.faults import FaultPlan
 from simulator.rds.realism import realistic_rds
-from simulator.scenario.model import Scenario, seed
+from simulator.scenario.model import Scenario, ScenarioError, seed
 
 share_service_models()
 
@@ -99,6 +102,8 @@ warnings.filterwarnings("ignore", message="No application metrics to publish", c
 
 
 def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level: str | None = None) -> dict[str, Any]:
+    if scenario.real_databases is not None:
+        _check_servers_installed(scenario)
     workflow = load_workflow(deployment_for(scenario, ensure_synthesized(cdk_out)), scenario.region)
     boto3.DEFAULT_SESSION = None  # its region is fixed at creation; each scenario brings its own
     env_values = {**_QUIET_ENVIRONMENT, "AWS_DEFAULT_REGION": scenario.region, "AWS_REGION": scenario.region}
@@ -107,6 +112,68 @@ def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level:
     plan = FaultPlan.from_json(scenario.faults)
     task_faults = task_fault_injector(plan, workflow.definition)
     recorder = Recorder()
+    with ExitStack() as servers:
+        rehearsal = _rehearsal(scenario) if scenario.real_databases else None
+        if rehearsal is not None:
+            servers.callback(rehearsal.close)  # servers stopped and data removed, also when the run fails
+        outcome = _run_in_world(scenario, workflow, env_values, plan, task_faults, recorder, rehearsal)
+        if rehearsal is not None:
+            outcome["real_databases"] = rehearsal.outcome()
+        return outcome
+
+
+def _check_servers_installed(scenario: Scenario) -> None:
+    """Before anything runs: a server of each exact version, and the client tools, are on this machine."""
+    try:
+        for version in (scenario.cluster.engine_version, str(scenario.input.get("target_engine_version"))):
+            binaries_for(version)
+        client_tool("pg_dump")
+    except ServerError as error:
+        raise ScenarioError(f"real_databases: {error}") from None
+
+
+def _rehearsal(scenario: Scenario) -> Rehearsal:
+    """Blue's real server, started and seeded (stopped and removed when the run's ExitStack closes)."""
+    real = scenario.real_databases
+    assert real is not None
+    traffic = real.traffic
+    rehearsal = Rehearsal(
+        scenario.cluster.engine_version,
+        str(scenario.input.get("target_engine_version")),
+        Path(real.seed_sql) if real.seed_sql else DEFAULT_SEED,
+        Traffic(traffic.database, traffic.sql, traffic.interval_seconds) if traffic else None,
+        real.changes_on_blue,
+    )
+    try:
+        rehearsal.start_blue()
+        return rehearsal
+    except ServerError as error:
+        rehearsal.close()
+        raise ScenarioError(f"real_databases: {error}") from None
+
+
+def _attach_blue(scenario: Scenario, rehearsal: Rehearsal) -> None:
+    """Blue's cluster answers on blue's server; the input's secret holds that address (no password: trust auth)."""
+    from moto.rds.models import rds_backends
+
+    cluster = rds_backends[DEFAULT_ACCOUNT_ID][scenario.region].clusters[scenario.cluster.id]
+    rehearsal.attach(cluster, "blue")
+    assert rehearsal.blue is not None and scenario.real_databases is not None
+    value = {"username": SUPERUSER, "host": rehearsal.blue.host, "port": rehearsal.blue.port}
+    boto3.client("secretsmanager", region_name=scenario.region).create_secret(
+        Name=scenario.real_databases.secret, SecretString=json.dumps(value)
+    )
+
+
+def _run_in_world(
+    scenario: Scenario,
+    workflow: SynthesizedWorkflow,
+    env_values: dict[str, str],
+    plan: FaultPlan,
+    task_faults: Any,
+    recorder: Recorder,
+    rehearsal: Rehearsal | None,
+) -> dict[str, Any]:
     with (
         isolated_imports({spec.asset_dir for spec in workflow.functions.values()}),
         environment(env_values),
@@ -119,10 +186,13 @@ def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level:
             if scenario.deprecated_versions is None
             else frozenset(scenario.deprecated_versions),
         ) as realism,
-        mapped_endpoints(scenario.endpoints),
+        mapped_endpoints(scenario.endpoints, rehearsal.endpoint if rehearsal else None),
     ):
         realism.clock = lambda: recorder.clock_seconds
+        realism.databases = rehearsal
         seed(scenario, realism)
+        if rehearsal is not None:
+            _attach_blue(scenario, rehearsal)
         stack = StackResources(workflow.resources, scenario.region)
         stack.create()
         authorizer = authorizer_for(workflow.resources, stack.resolve, scenario.region)

@@ -210,6 +210,8 @@ def _after_create(sim: RealisticRds, bgd: Any, blue: Any) -> None:
         instance_pairs=pairs,
     )
     sim.blue_green[bgd] = state
+    if sim.databases is not None:
+        sim.databases.green_created(blue, green)
     _set_tasks(bgd, ["PENDING"] * len(TASKS))
     bgd.status_details = None
     _set_status(bgd, state, "PROVISIONING")
@@ -272,8 +274,23 @@ def _advance_switchover(sim: RealisticRds, bgd: Any, state: BlueGreenState) -> N
     if isinstance(state.switchover_fault, SwitchoverFailedFault):
         _set_status(bgd, state, "SWITCHOVER_FAILED")
         _fail(sim, bgd, state, state.switchover_fault.kind, state.switchover_fault.status_details)
+        if sim.databases is not None:
+            sim.databases.switchover_rolled_back()
+        return
+    hooks = sim.databases
+    behind = hooks.switchover_finishing() if hooks is not None else None
+    if hooks is not None and behind is not None:
+        # Aurora User Guide, "Switching a blue/green deployment": its guardrails refuse a switchover when blue has
+        # changes logical replication does not carry ("Unsupported PostgreSQL changes": DDL, large objects), and
+        # the switchover waits for green to catch up, rolled back with nothing changed past SwitchoverTimeout.
+        bgd.status_details = f"Switchover failed and was rolled back: {behind}."
+        _set_status(bgd, state, "SWITCHOVER_FAILED")
+        state.frozen = True
+        hooks.switchover_rolled_back()
         return
     _switch(bgd, state)
+    if hooks is not None:
+        hooks.switchover_completed()
 
 
 def _advance(sim: RealisticRds, bgd: Any) -> None:
@@ -344,6 +361,10 @@ def patches(sim: RealisticRds) -> list[Patch]:
         state.switchover_fault = sim.injector.claim("switchover_failed")
         bgd.status_details = None
         _set_status(bgd, state, "SWITCHOVER_IN_PROGRESS")
+        if sim.databases is not None:
+            # Aurora User Guide, "Switching a blue/green deployment": writes to blue stop and its connections
+            # are dropped before green catches up and takes the names
+            sim.databases.switchover_started()
         return ActionResult({"BlueGreenDeployment": bgd})
 
     def delete_blue_green_deployment(self: RDSResponse) -> Any:

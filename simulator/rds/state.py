@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 from weakref import WeakKeyDictionary
 
 from moto.core.utils import utcnow
@@ -193,6 +193,21 @@ class BlueGreenState:
     frozen: bool = False  # a failure was shown: nothing progresses until a new switchover call
 
 
+class DatabaseHooks(Protocol):
+    """Real servers behind the simulated clusters (``simulator.databases``), told what RDS does to the clusters."""
+
+    def green_created(self, blue_cluster: Any, green_cluster: Any) -> None: ...
+
+    def switchover_started(self) -> None: ...
+
+    def switchover_finishing(self) -> str | None:
+        """Replication caught up and green ready to take the name; else why the switchover fails."""
+
+    def switchover_completed(self) -> None: ...
+
+    def switchover_rolled_back(self) -> None: ...
+
+
 @dataclass
 class RealisticRds:
     """Handle returned by ``realistic_rds()``: counters and logs for assertions, plus internal state."""
@@ -209,6 +224,7 @@ class RealisticRds:
     integrations: list[dict[str, Any]] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)
     switchover_timeouts: list[int | None] = field(default_factory=list)
+    databases: DatabaseHooks | None = None  # real servers behind blue and green (a scenario's real_databases)
     # --- internal state, keyed by moto model objects ---
     cluster_pg_status: WeakKeyDictionary[Any, str] = field(default_factory=WeakKeyDictionary)
     instance_pg_status: WeakKeyDictionary[Any, str] = field(default_factory=WeakKeyDictionary)

@@ -94,6 +94,34 @@ DurationKind = Literal[
 ]
 
 
+class TrafficSpec(_Model):
+    """Writes to blue while green exists: ``sql`` run in ``database`` every ``interval_seconds`` (real seconds)."""
+
+    database: str
+    sql: str
+    interval_seconds: float = Field(default=0.2, ge=0.05, le=10)
+
+
+class RealDatabases(_Model):
+    """Blue and green backed by real PostgreSQL servers of the scenario's exact versions (docs/scenarios.md)."""
+
+    secret: str = Field(
+        description="name of the Secrets Manager secret the simulator creates with blue's address and user; the "
+        "input's database.secret_arn names it"
+    )
+    seed_sql: str | None = Field(
+        default=None,
+        description="SQL run on blue (psql, may \\connect), relative to the scenario file; "
+        "default: simulator/databases/seed.sql",
+    )
+    traffic: TrafficSpec | None = None
+    changes_on_blue: list[str] = Field(
+        default=[],
+        description="statements run on blue once green exists (before the switchover), e.g. a schema change; "
+        "'<database>: <statement>' picks the database (default: the first one the seed made)",
+    )
+
+
 class Approval(_Model):
     """What the person at the approval gate does, and when (simulated seconds after being asked)."""
 
@@ -138,6 +166,11 @@ class Scenario(_Model):
         description="cluster id prefix -> host:port its endpoint answers on (e.g. the green cluster -> a real "
         "PostgreSQL for the post-upgrade step)",
     )
+    real_databases: RealDatabases | None = Field(
+        default=None,
+        description="blue and green as real PostgreSQL servers (source and target versions): green copied from "
+        "blue and kept in step by logical replication, the switchover done on the servers and its downtime measured",
+    )
     deprecated_versions: list[str] | None = Field(
         default=None,
         description="engine versions AWS no longer offers (listed only with IncludeAll, never an upgrade target); "
@@ -145,11 +178,45 @@ class Scenario(_Model):
     )
     expect: Expectation | None = None
 
+    @model_validator(mode="after")
+    def _real_databases_reachable(self) -> Scenario:
+        """The input must reach the real servers through the secret the simulator makes for them."""
+        real = self.real_databases
+        if real is None:
+            return self
+        if self.input.get("strategy") != "blue_green":
+            raise ValueError("real_databases: rehearses a blue/green upgrade; the input's strategy must be blue_green")
+        if real.secret in self.secrets:
+            raise ValueError(f"real_databases.secret: {real.secret} is made by the simulator; remove it from secrets")
+        database = self.input.get("database")
+        if not isinstance(database, dict) or not str(database.get("secret_arn", "")).endswith(f":secret:{real.secret}"):
+            raise ValueError(
+                f"real_databases: the input's database.secret_arn must name the secret {real.secret} "
+                f"(arn:aws:secretsmanager:{self.region}:123456789012:secret:{real.secret})"
+            )
+        if database.get("ssl") is not False:
+            raise ValueError("real_databases: the servers take no TLS; set the input's database.ssl to false")
+        return self
+
+    def without_real_databases(self) -> Scenario:
+        """The same scenario on simulated RDS only: no servers, and no database access in the input."""
+        if self.real_databases is None:
+            return self
+        given = {key: value for key, value in self.input.items() if key != "database"}
+        return self.model_copy(update={"real_databases": None, "input": given})
+
     @classmethod
     def load(cls, path: Path) -> Scenario:
         """Read and validate a scenario file; any problem is one ScenarioError line naming the file and field."""
         try:
-            return cls.model_validate(json.loads(path.read_text()))
+            scenario = cls.model_validate(json.loads(path.read_text()))
+            real = scenario.real_databases
+            if real is not None and real.seed_sql is not None:
+                seed_sql = (path.parent / real.seed_sql).resolve()
+                if not seed_sql.is_file():
+                    raise ScenarioError(f"{path}: real_databases.seed_sql: {seed_sql} is not a file")
+                real.seed_sql = str(seed_sql)
+            return scenario
         except OSError as error:
             raise ScenarioError(f"{path}: cannot be read: {error.strerror}") from None
         except json.JSONDecodeError as error:

@@ -41,6 +41,7 @@ def render(scenario: Scenario, outcome: dict[str, Any]) -> str:
         f"Clusters: {', '.join(outcome['clusters'])}",
         f"Snapshots: {', '.join(s['id'] + ' (' + s['status'] + ')' for s in outcome['snapshots']) or 'none'}",
     ]
+    lines += _real_databases(outcome.get("real_databases"))
     for note in outcome["notifications"]:
         lines += ["", f"Notification: {note['subject']}", *("  " + line for line in note["message"].splitlines())]
     problems = outcome.get("expectations_unmet") or []
@@ -48,6 +49,32 @@ def render(scenario: Scenario, outcome: dict[str, Any]) -> str:
         lines += ["", "Expected outcome: " + ("met" if not problems else "NOT met")]
         lines += [f"  - {problem}" for problem in problems]
     return "\n".join(lines)
+
+
+def _real_databases(real: dict[str, Any] | None) -> list[str]:
+    """What happened on the real servers, in real seconds, and the write downtime the probe measured."""
+    if real is None:
+        return []
+    lines = [
+        "",
+        f"Real databases: blue PostgreSQL {real['blue']}, green {real['green'] or 'never made'} (real seconds)",
+    ]
+    for event in real["events"]:
+        detail = ", ".join(f"{k}={v}" for k, v in event.items() if k not in ("after_seconds", "what"))
+        lines.append(f"  +{event['after_seconds']:6.2f} s  {event['what']}" + (f" ({detail})" if detail else ""))
+    if "traffic" in real:
+        lines.append(f"  traffic on blue while green existed: {real['traffic']['writes']} writes")
+    for refused in real["changes_on_blue_refused"]:
+        lines.append(f"  blue refused: {refused}")
+    downtime = real.get("downtime")
+    if downtime:
+        lines.append(
+            f"  write downtime through the cluster endpoint: {downtime['unavailable_seconds']} s "
+            f"(from {downtime['unavailable_from']} to {downtime['unavailable_until']}; "
+            f"{downtime['writes_refused']} of {downtime['writes_attempted']} probe writes refused; first write "
+            f"on {real['green']} at {downtime['first_new_version_write_at']})"
+        )
+    return lines
 
 
 def _step(logical_id: str) -> str:

@@ -192,7 +192,7 @@ def test_tables_the_budget_does_not_reach_are_not_checked_and_not_a_failure(blue
     clock = Clock()
 
     def slow_counts(sql: str) -> None:
-        if "count(*)" in sql:
+        if "AS row_count" in sql:  # the row counts (not the catalog reads, which count large objects)
             clock.now += 50  # each count on blue takes 50 s of a 60 s budget
 
     result = compare(blue_server, green_server, clock, budget=60, blue_sql=sessions(blue_server, slow_counts))
@@ -209,3 +209,69 @@ def test_counts_run_under_a_statement_timeout(blue_server, green_server, app) ->
     compare(blue_server, green_server, blue_sql=sessions(blue_server, seen.append))
     timeouts = [sql for sql in seen if sql.startswith("SET statement_timeout")]
     assert timeouts and all(sql == "SET statement_timeout = 60000" for sql in timeouts)
+
+
+# --- schema fingerprints: a schema change on blue while green exists (logical replication carries no DDL) ---
+
+
+def test_a_column_added_on_blue_is_named_with_what_to_do(blue_server, green_server, app) -> None:
+    app("blue", ["ALTER TABLE orders ADD COLUMN note text"])  # no write yet: the row counts still agree
+    with pytest.raises(ConsistencyMismatch) as raised:
+        compare(blue_server, green_server)
+    message = str(raised.value)
+    assert "schema change in database app: table public.orders: column note text (on blue only)" in message
+    assert "apply the same change on green" in message and "--delete-target" in message
+
+
+def test_index_constraint_and_type_changes_on_blue_are_each_named(blue_server, green_server, app) -> None:
+    app(
+        "blue",
+        [
+            "CREATE INDEX customers_by_name ON customers (name)",
+            "ALTER TABLE customers ADD CONSTRAINT name_present CHECK (name <> '')",
+            "ALTER TABLE orders ALTER COLUMN item TYPE varchar(200)",
+        ],
+    )
+    with pytest.raises(ConsistencyMismatch):
+        compare(blue_server, green_server)
+    result = ConsistencyResult()
+    with pytest.raises(ConsistencyMismatch):
+        verify_consistency(
+            sessions(blue_server), sessions(green_server), 20, "postgres", Budget(60, Clock()), Clock().sleep, result
+        )
+    found = {(c.object, c.change) for c in result.schema_changes}
+    assert {
+        (
+            "table public.customers",
+            "index customers_by_name: CREATE INDEX customers_by_name ON public.customers "
+            "USING btree (name) (on blue only)",
+        ),
+        ("table public.customers", "constraint name_present: CHECK ((name <> ''::text)) (on blue only)"),
+        ("table public.orders", "column item character varying(200) (on blue only)"),
+        ("table public.orders", "column item text (on green only)"),
+    } <= found, found
+
+
+def test_a_table_sequence_and_extension_created_on_blue_are_named(blue_server, green_server, app) -> None:
+    app("blue", ["CREATE TABLE coupons (code text PRIMARY KEY)", "CREATE SEQUENCE ticket_no", "CREATE EXTENSION cube"])
+    result = ConsistencyResult()
+    with pytest.raises(ConsistencyMismatch):
+        verify_consistency(
+            sessions(blue_server), sessions(green_server), 20, "postgres", Budget(60, Clock()), Clock().sleep, result
+        )
+    objects = {c.object for c in result.schema_changes if c.change == "created on blue"}
+    assert {"table public.coupons", "sequence public.ticket_no", "extension cube"} <= objects
+
+
+def test_an_extension_updated_on_green_is_not_a_schema_change(blue_server, green_server, app) -> None:
+    for side in ("blue", "green"):
+        app(side, ["CREATE EXTENSION cube VERSION '1.4'", "CREATE TABLE places (id int PRIMARY KEY, at cube)"])
+    app("green", ["ALTER EXTENSION cube UPDATE"])  # the post-upgrade step's work: its objects are left out
+    result = compare(blue_server, green_server)
+    assert result.passed and result.schema_changes == []
+
+
+def test_large_objects_made_on_blue_are_counted(blue_server, green_server, app) -> None:
+    app("blue", ["SELECT lo_from_bytea(0, 'invoice scan')"])
+    with pytest.raises(ConsistencyMismatch, match=r"app: large objects: 1 on blue, 0 on green \(not replicated\)"):
+        compare(blue_server, green_server)

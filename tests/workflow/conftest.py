@@ -25,12 +25,22 @@ def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return outdir
 
 
+def shipped(name: str) -> Scenario:
+    """A shipped scenario on simulated RDS only: its real servers (``real_databases``) are left out, with the
+    database access they answer (tests of the workflow, IAM and logs do not need them; starting them costs seconds)."""
+    return Scenario.load(SCENARIOS / f"{name}.json").without_real_databases()
+
+
 @pytest.fixture
 def simulate(cdk_out: Path) -> Callable[..., dict[str, Any]]:
-    """Run a shipped scenario by name, optionally changed: simulate("seed-blue-green", faults=[...])."""
+    """Run a shipped scenario by name, optionally changed: simulate("seed-blue-green", faults=[...]).
+
+    On simulated RDS only (a scenario's real servers are left out) unless ``real_databases`` is among the changes:
+    most tests judge the workflow, not the servers, and starting them costs seconds."""
 
     def run(name: str, **changes: Any) -> dict[str, Any]:
-        raw = Scenario.load(SCENARIOS / f"{name}.json").model_dump()
+        loaded = Scenario.load(SCENARIOS / f"{name}.json") if "real_databases" in changes else shipped(name)
+        raw = loaded.model_dump()
         scenario = Scenario.model_validate({**raw, **changes})
         return run_scenario(scenario, cdk_out)
 

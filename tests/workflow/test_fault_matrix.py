@@ -28,7 +28,7 @@ from simulator.engine.harness import task_functions
 from simulator.engine.runner import run_scenario
 from simulator.engine.template import SynthesizedWorkflow, load_workflow
 from simulator.scenario.model import Scenario
-from tests.workflow.conftest import SCENARIOS
+from tests.workflow.conftest import shipped
 from tests.workflow.invariants import Run, violations
 
 ASL = Path(__file__).resolve().parents[2] / "statemachines" / "upgrade.asl.json"
@@ -48,7 +48,7 @@ PROGRESS_NOTIFIERS = {
 # The matrix compares a faulty run with the fault-free one: changes complete after a number of describes,
 # not at a time, so the 15 s + 30 s of a retried fault do not move when green becomes ready.
 _UNTIMED = {"durations": {}}
-_SEED_CLUSTER = Scenario.load(SCENARIOS / "seed-blue-green.json").cluster.model_dump()
+_SEED_CLUSTER = shipped("seed-blue-green").cluster.model_dump()
 
 
 def task_state_names(definition: dict[str, Any]) -> list[str]:
@@ -78,14 +78,14 @@ class Variant:
     changes: dict[str, Any] = field(default_factory=dict)
 
     def build(self, faults: list[dict[str, Any]]) -> Scenario:
-        raw = Scenario.load(SCENARIOS / f"{self.scenario}.json").model_dump()
+        raw = shipped(self.scenario).model_dump()
         raw.update(copy.deepcopy(self.changes))
         raw["faults"] = [*raw["faults"], *faults]
         return Scenario.model_validate(raw)
 
 
 def _rollback_deleting_the_failed_cluster() -> Variant:
-    cluster = Scenario.load(SCENARIOS / "in-place-failed-rollback.json").cluster.model_dump()
+    cluster = shipped("in-place-failed-rollback").cluster.model_dump()
     given = {"cluster_id": "dev-db", "target_engine_version": "15.13", "strategy": "in_place"}
     changes = {"input": {**given, "delete_failed_cluster": True}, "cluster": {**cluster, "deletion_protection": False}}
     return Variant("rollback-deleting-failed-cluster", "in-place-failed-rollback", changes)

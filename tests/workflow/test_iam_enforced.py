@@ -17,7 +17,7 @@ from simulator.engine.runner import run_scenario
 from simulator.engine.template import template_path
 from simulator.scenario.expectations import unmet
 from simulator.scenario.model import Scenario
-from tests.workflow.conftest import SCENARIOS
+from tests.workflow.conftest import shipped
 
 # (scenario, role logical-id prefix, statement Sid, the action AWS would refuse)
 TRIMMED = {
@@ -93,7 +93,7 @@ def without_statement(cdk_out: Path, into: Path, role_prefix: str, sid: str) -> 
 @pytest.mark.parametrize("case", TRIMMED)
 def test_a_role_missing_one_permission_stops_the_run_with_access_denied(cdk_out, tmp_path, case):
     scenario_name, role_prefix, sid, action = TRIMMED[case]
-    scenario = Scenario.load(SCENARIOS / f"{scenario_name}.json")
+    scenario = shipped(scenario_name)
     trimmed = without_statement(cdk_out, tmp_path / "cdk.out", role_prefix, sid)
 
     outcome = run_scenario(scenario, trimmed)
@@ -110,7 +110,7 @@ def test_a_role_missing_one_permission_stops_the_run_with_access_denied(cdk_out,
 
 
 def test_a_scenario_for_a_cluster_outside_the_configuration_is_refused_at_the_first_call(cdk_out):
-    raw = Scenario.load(SCENARIOS / "seed-blue-green.json").model_dump()
+    raw = shipped("seed-blue-green").model_dump()
     scenario = Scenario.model_validate(
         {
             **raw,
@@ -131,7 +131,7 @@ def test_a_scenario_for_a_cluster_outside_the_configuration_is_refused_at_the_fi
 
 
 def test_a_scenario_for_another_cluster_runs_against_a_configuration_that_names_it(cdk_out):
-    raw = Scenario.load(SCENARIOS / "seed-blue-green.json").model_dump()
+    raw = shipped("seed-blue-green").model_dump()
     cluster = {
         **raw["cluster"],
         "id": "ledger-db",

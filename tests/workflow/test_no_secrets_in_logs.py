@@ -20,7 +20,7 @@ import pytest
 import simulator.engine.runner as runner
 from simulator.scenario.model import Scenario
 from tests.postgres_server import free_port
-from tests.workflow.conftest import SCENARIOS, outcome_notifications
+from tests.workflow.conftest import outcome_notifications, shipped
 
 REGION = "eu-west-2"
 SECRET_NAME = "prod-db-preflight"
@@ -103,7 +103,7 @@ def test_no_password_or_input_token_in_any_log_notification_or_history(
     unreachable["database"] = {**unreachable["database"], "port": _closed_port(pg_server)}
     scenario = Scenario.model_validate(
         {
-            **Scenario.load(SCENARIOS / "seed-blue-green.json").model_dump(),
+            **shipped("seed-blue-green").model_dump(),
             "secrets": {SECRET_NAME: secret},
             "before": [_upgrade_input(notify_webhook=webhook), unreachable],
             # green answers on the same server (PostgreSQL 15, hence target 15.13): the post-upgrade step and
@@ -154,7 +154,7 @@ def test_no_password_in_any_record_even_with_the_root_logger_at_debug(cdk_out: P
     secret = {"username": pg_server.user, "password": password, "host": pg_server.host, "port": pg_server.port}
     scenario = Scenario.model_validate(
         {
-            **Scenario.load(SCENARIOS / "seed-blue-green.json").model_dump(),
+            **shipped("seed-blue-green").model_dump(),
             "secrets": {SECRET_NAME: secret},
             "input": _upgrade_input(mode="preflight"),
         }

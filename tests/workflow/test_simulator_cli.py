@@ -64,3 +64,36 @@ def test_error_contains_sees_the_executions_final_error_and_cause():
     }
     assert unmet(Expectation(error_contains="UpgradeFailed: The upgrade failed"), outcome) == []
     assert unmet(Expectation(error_contains="SwitchoverFailed"), outcome) != []
+
+
+def _seed_with(tmp_path: Path, name: str, **changes) -> Path:
+    raw = json.loads((SCENARIOS / "seed-blue-green.json").read_text())
+    raw.update(changes)
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(raw))
+    return path
+
+
+def test_real_databases_are_validated_in_one_line_naming_the_field(cdk_out, tmp_path, capsys):
+    seed = json.loads((SCENARIOS / "seed-blue-green.json").read_text())
+    no_access = _seed_with(tmp_path, "no-access", input={k: v for k, v in seed["input"].items() if k != "database"})
+    assert main(["run", str(no_access), "--cdk-out", str(cdk_out)]) == 2
+    assert "real_databases: the input's database.secret_arn must name the secret prod-db-rehearsal" in (
+        capsys.readouterr().err
+    )
+    uninstalled = _seed_with(tmp_path, "uninstalled", cluster={**seed["cluster"], "engine_version": "13.9"})
+    assert main(["run", str(uninstalled), "--cdk-out", str(cdk_out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(
+        "real_databases: no PostgreSQL 13.9 server is installed here: run scripts/ensure-postgres-majors.sh and "
+        "scripts/ensure-postgresql.sh (make test runs both)"
+    ), err
+
+
+def test_the_demo_runs_without_real_databases_when_asked(cdk_out, capsys, monkeypatch):
+    monkeypatch.setenv("SIMULATOR_REAL_DATABASES", "0")
+    assert main(["run", str(SCENARIOS / "seed-blue-green.json"), "--cdk-out", str(cdk_out), "--json"]) == 0
+    outcome = json.loads(capsys.readouterr().out)
+    assert "real_databases" not in outcome
+    final = outcome["notifications"][-1]["message"]
+    assert "consistency check skipped: the execution input gives no database access" in final

@@ -14,7 +14,7 @@ from aws.rds import Rds
 from upgrade.consistency.compare import compare_clusters
 from upgrade.database.access import ClusterSql, SessionsFor
 from upgrade.database.budget import Budget
-from upgrade.shared.consistency_result import MAX_LISTED, ConsistencyResult
+from upgrade.shared.consistency_result import MAX_LISTED, SCHEMA_CHANGE_NEXT_STEP, ConsistencyResult
 from upgrade.shared.errors import ConsistencyMismatch, DatabaseAccessFailed
 from upgrade.shared.models import WorkflowState
 from upgrade.shared.naming import cluster_id_of
@@ -89,5 +89,6 @@ def mismatch_message(result: ConsistencyResult) -> str:
     listed = "; ".join(found[:MAX_IN_MESSAGE])
     suffix = f"; and {len(found) - MAX_IN_MESSAGE} more" if len(found) > MAX_IN_MESSAGE else ""
     if result.omitted:
-        suffix += f" (the report lists at most {MAX_LISTED} tables and {MAX_LISTED} sequences)"
-    return f"green ({result.green_cluster}) differs from blue ({result.blue_cluster}): {listed}{suffix}"
+        suffix += f" (the report lists at most {MAX_LISTED} of each: tables, sequences, schema changes)"
+    next_step = f". {SCHEMA_CHANGE_NEXT_STEP}" if result.schema_changes else ""
+    return f"green ({result.green_cluster}) differs from blue ({result.blue_cluster}): {listed}{suffix}{next_step}"

@@ -1,4 +1,5 @@
-"""Compare blue and green database by database: row counts of blue's largest tables, then every sequence.
+"""Compare blue and green database by database: schema fingerprints, every sequence, then row counts of blue's
+largest tables.
 
 Blue keeps taking writes and logical replication lags behind it, so a count that differs is taken again (after a
 pause) before it counts as a mismatch; the two sides are counted at the same moment, in parallel. Whatever the
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from upgrade.consistency.schema import schema_changes
 from upgrade.consistency.sql import SEQUENCES, SESSION_NAME, count_rows, largest_tables, present_tables
 from upgrade.database.access import ClusterSql
 from upgrade.database.budget import Budget, limit_statements
@@ -61,8 +63,10 @@ def compare_clusters(
             _compare_database(blue, green, database, largest, budget, sleep, pool, result)
     result.tables.sort(key=lambda t: (_ORDER[t.status], t.database, t.schema_name, t.table))
     result.sequences.sort(key=lambda s: (_SEQUENCE_ORDER[s.status], s.database, s.schema_name, s.sequence))
-    result.omitted = max(0, len(result.tables) - MAX_LISTED) + max(0, len(result.sequences) - MAX_LISTED)
+    result.omitted = sum(max(0, len(found) - MAX_LISTED) for found in (result.tables, result.sequences))
+    result.omitted += max(0, len(result.schema_changes) - MAX_LISTED)
     result.tables, result.sequences = result.tables[:MAX_LISTED], result.sequences[:MAX_LISTED]
+    result.schema_changes = result.schema_changes[:MAX_LISTED]
 
 
 def _databases(blue: ClusterSql, first_database: str, budget: Budget, result: ConsistencyResult) -> list[str]:
@@ -110,6 +114,7 @@ def _compare_database(
         blue = _open(blue_sql, "blue", database, budget, result)
         green = _open(green_sql, "green", database, budget, result) if blue else None
         if blue and green:
+            result.schema_changes.extend(schema_changes(database, blue.executor, green.executor))
             _compare_sequences(blue, green, database, result)
             _compare_tables(blue, green, database, largest, budget, sleep, pool, result)
     except QueryFailed as error:

@@ -65,6 +65,24 @@ class SequenceComparison(_State):
         return f"sequence {self.qualified}: blue last_value {self.blue_last_value}, green {self.green_last_value}"
 
 
+class SchemaChange(_State):
+    """One difference between blue's and green's schema in a database (a change made on blue after green was made)."""
+
+    database: str
+    object: str  # "table public.orders", "sequence public.invoice_numbers", "extension hstore", "large objects"
+    change: str  # "created on blue", "column note text (on blue only)", ...
+
+    def describe(self) -> str:
+        return f"schema change in database {self.database}: {self.object}: {self.change}"
+
+
+SCHEMA_CHANGE_NEXT_STEP = (
+    "Logical replication does not carry schema changes or large objects: apply the same change on green, or "
+    "delete the blue/green deployment with its green (delete-blue-green-deployment --delete-target) and start the "
+    "upgrade again, which copies blue as it is now."
+)
+
+
 class ConsistencyResult(_State):
     """Row counts of blue's largest tables and every sequence, blue vs green; listed entries are the notable ones."""
 
@@ -78,6 +96,7 @@ class ConsistencyResult(_State):
     tables: list[TableComparison] = []  # everything but matches (mismatches first), capped
     sequences_compared: int = 0
     sequences: list[SequenceComparison] = []  # everything but equal values (missing first), capped
+    schema_changes: list[SchemaChange] = []  # blue vs green schema fingerprints, capped
     omitted: int = 0  # notable entries left out of the lists above by the cap
     budget_seconds: int = 0
     elapsed_seconds: float = 0.0
@@ -86,6 +105,7 @@ class ConsistencyResult(_State):
     def mismatches(self) -> list[str]:
         return (
             self.problems
+            + [c.describe() for c in self.schema_changes]
             + [t.describe() for t in self.tables if t.status in ("mismatch", "missing_on_green")]
             + [s.describe() for s in self.sequences if s.status == "missing_on_green"]
         )
@@ -104,6 +124,8 @@ class ConsistencyResult(_State):
             f"Tables with equal row counts: {self.tables_matched}; sequences compared: {self.sequences_compared}.",
         ]
         out.extend(f"MISMATCH: {line}" for line in self.mismatches)
+        if self.schema_changes:
+            out.append(SCHEMA_CHANGE_NEXT_STEP)
         unchecked = [t for t in self.tables if t.status == "not_checked"]
         out.extend(f"Not checked: {t.describe()}" for t in unchecked)
         if self.databases_not_checked:

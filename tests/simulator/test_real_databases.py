@@ -1,0 +1,62 @@
+"""simulator.databases on real 13.20 (blue) and 14.18 (green) servers, below the workflow: the life cycle the
+simulated RDS drives through its hooks, including what a run may do twice or undo."""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+import pytest
+
+from simulator.databases import replication
+from simulator.databases.rehearsal import Rehearsal
+from simulator.databases.servers import ServerError
+
+
+def _scalar(server, database: str, sql: str):
+    session = server.connect(database)
+    try:
+        return session.run(sql)[0][0]
+    finally:
+        session.close()
+
+
+def test_a_seed_that_fails_leaves_no_server_behind(tmp_path: Path) -> None:
+    seed = tmp_path / "broken.sql"
+    seed.write_text("CREATE TABLE t (id int PRIMARY KEY);\nINSERT INTO missing_table VALUES (1);\n")
+    before = set(glob.glob("/tmp/rehearsal-blue-*"))
+    failed = r"seed broken\.sql on the blue server \(13\.20\) failed: .*missing_table"
+    with pytest.raises(ServerError, match=failed), Rehearsal("13.20", "14.18", seed):
+        pass
+    assert set(glob.glob("/tmp/rehearsal-blue-*")) == before
+
+
+def test_a_second_green_replaces_the_first_and_replicates_from_blue() -> None:
+    """A deployment deleted and created again (the advised next step after a failed switchover)."""
+    with Rehearsal("13.20", "14.18") as rehearsal:
+        rehearsal.green_created(object(), object())
+        first = rehearsal.green
+        assert first is not None
+        rehearsal.green_created(object(), object())
+        second = rehearsal.green
+        assert second is not None and second is not first and not first.root.exists()
+        assert rehearsal.blue is not None
+        slots = _scalar(rehearsal.blue, "postgres", "SELECT count(*) FROM pg_replication_slots")
+        assert slots == len(rehearsal.links) == 2  # postgres and shop: the first green's slots are gone
+        session = rehearsal.blue.connect("shop")
+        session.run("INSERT INTO orders (customer_id, total) VALUES (7, 1.00)")
+        session.close()
+        assert not replication.not_caught_up(rehearsal.blue, rehearsal.links)
+        assert _scalar(second, "shop", "SELECT count(*) FROM orders") == 5001
+
+
+def test_a_rolled_back_switchover_gives_blue_its_writes_back() -> None:
+    with Rehearsal("13.20", "14.18") as rehearsal:
+        rehearsal.green_created(object(), object())
+        rehearsal.switchover_started()
+        assert rehearsal.blue is not None
+        with pytest.raises(Exception, match="read-only transaction"):
+            _scalar(rehearsal.blue, "shop", "INSERT INTO orders (customer_id, total) VALUES (1, 1) RETURNING id")
+        rehearsal.switchover_rolled_back()
+        assert _scalar(rehearsal.blue, "shop", "INSERT INTO orders (customer_id, total) VALUES (1, 1) RETURNING id")
+        assert rehearsal.serving is rehearsal.blue
