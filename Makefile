@@ -28,6 +28,7 @@ scenarios: synth
 test: install
 	bash scripts/ensure-postgresql.sh
 	bash scripts/ensure-postgres-majors.sh
+	bash scripts/ensure-chromium.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy lambdas
 	$(PY) -m pytest
