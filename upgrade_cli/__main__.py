@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     plan.add_argument("--target", required=True, help="target engine version, e.g. 14.18")
     plan.add_argument("--strategy", choices=["blue_green", "in_place"], required=True)
     plan.add_argument("--html", type=Path, help="also write the HTML report here (default: <scenario>.plan.html)")
+    plan.add_argument("--cdk-out", type=Path, help="the synthesized CDK output to execute (default: cdk.out)")
     args = parser.parse_args(argv)
     if args.command == "capture":
         return _capture(args)
@@ -88,7 +89,7 @@ def _capture(args: Any) -> int:
 
 
 def _plan(args: Any) -> int:
-    from simulator.engine.runner import run_scenario
+    from simulator.engine.runner import DEFAULT_CDK_OUT, run_scenario
     from simulator.scenario.html import render_html
     from simulator.scenario.model import Scenario, ScenarioError
     from upgrade_cli.plan import build_plan, rehearsal
@@ -106,7 +107,7 @@ def _plan(args: Any) -> int:
         else:
             scenario = Scenario.load(args.scenario)
         rehearsed = rehearsal(scenario, args.target, args.strategy)
-        outcome = run_scenario(rehearsed)
+        outcome = run_scenario(rehearsed, args.cdk_out or DEFAULT_CDK_OUT)
     except ScenarioError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

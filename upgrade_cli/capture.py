@@ -120,9 +120,18 @@ def _parameter_group(rds: Rds, name: str, scope: str) -> dict[str, Any] | None:
 
 
 def _key_manager(session: Any, key_id: str) -> str:
-    """ "aws" for the AWS managed key aws/rds, "customer" for a customer managed key (KMS DescribeKey KeyManager)."""
-    manager = session.client("kms").describe_key(KeyId=key_id)["KeyMetadata"].get("KeyManager")
-    return "aws" if manager == "AWS" else "customer"
+    """``aws`` for the AWS managed key aws/rds, ``customer`` for a customer managed key.
+
+    KMS API reference, KeyMetadata.KeyManager ("AWS" or "CUSTOMER"); AWS managed keys are the ones with an
+    ``alias/aws/<service>`` alias (KMS Developer Guide, "AWS managed keys"), which moto's KeyManager misses.
+    """
+    kms = session.client("kms")
+    metadata = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    aliases = kms.list_aliases(KeyId=metadata["KeyId"]).get("Aliases", [])
+    aws_managed = metadata.get("KeyManager") == "AWS" or any(
+        str(alias.get("AliasName", "")).startswith("alias/aws/") for alias in aliases
+    )
+    return "aws" if aws_managed else "customer"
 
 
 def _global_cluster(cluster: dict[str, Any]) -> str | None:

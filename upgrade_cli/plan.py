@@ -214,11 +214,7 @@ def _steps(scenario: Scenario, outcome: dict[str, Any], results: dict[str, list[
         )
     source_group = last.get("CheckParameterSync") or last.get("PrepareSourceParameterGroup")
     if source_group:
-        made = "created and attached" if source_group.get("created") else "modified in place"
-        at = first["PrepareSourceParameterGroup"]["_at"]
-        steps.append(
-            PlannedStep(at, f"cluster parameter group {source_group['name']} {made}: rds.logical_replication = 1")
-        )
+        steps.append(PlannedStep(first["PrepareSourceParameterGroup"]["_at"], _source_group(source_group)))
     writers = {i.id for i in scenario.cluster.instances if i.writer}
     for reboot in _timed(outcome, "reboot"):
         start = reboot["started_at"]
@@ -245,11 +241,18 @@ def _steps(scenario: Scenario, outcome: dict[str, Any], results: dict[str, list[
     return steps
 
 
+def _source_group(result: dict[str, Any]) -> str:
+    name = result["name"]
+    if result.get("created"):
+        return f"cluster parameter group {name} created, attached, rds.logical_replication = 1 (static: needs a reboot)"
+    if result.get("logical_replication_set"):
+        return f"cluster parameter group {name} modified in place: rds.logical_replication = 1 (needs a reboot)"
+    return f"cluster parameter group {name} already has rds.logical_replication = 1 in effect: no change, no reboot"
+
+
 def _target_groups(result: dict[str, Any]) -> str:
-    text = (
-        f"target parameter groups {result['cluster_parameter_group']} and {result['instance_parameter_group']} "
-        f"created ({result['family']})"
-    )
+    made = [result[key] for key in ("cluster_parameter_group", "instance_parameter_group") if result.get(key)]
+    text = f"target parameter groups {' and '.join(made)} created ({result['family']})"
     for scope in ("cluster", "instance"):
         moved = result.get(f"{scope}_parameters") or {}
         parts = [f"carried {', '.join(sorted(moved['carried']))}"] if moved.get("carried") else []
