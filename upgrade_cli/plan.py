@@ -101,14 +101,19 @@ def build_plan(scenario: Scenario, outcome: dict[str, Any]) -> Plan:
     plan.source += [f"Catalogue: {line}" for line in catalogue_differences(scenario)]
     plan.preflight = _preflight(report)
     plan.steps = sorted(_steps(scenario, outcome, results), key=lambda step: step.at)
+    outages = [step for step in plan.steps if step.kind == "outage"]
     plan.writes_stop = [
-        f"{step.text.split(':')[0]}: from {clock(step.at)} for about {_minutes((step.until or step.at) - step.at)}"
-        for step in plan.steps
-        if step.kind == "outage"
+        f"{step.text.split(':')[0]}: from {clock(step.at)} for about {_minutes(_length(step))}" for step in outages
     ]
+    if len(outages) > 1:
+        plan.writes_stop.append(f"in all: about {_minutes(sum(_length(step) for step in outages))}")
     plan.while_running = _while_running(scenario, outcome, results)
-    plan.left_behind = _left_behind(scenario, outcome)
+    plan.left_behind = _left_behind(scenario, outcome, results)
     return plan
+
+
+def _length(step: PlannedStep) -> float:
+    return (step.until or step.at) - step.at
 
 
 def catalogue_differences(scenario: Scenario) -> list[str]:
@@ -335,15 +340,21 @@ def _while_running(scenario: Scenario, outcome: dict[str, Any], results: dict[st
     return lines
 
 
-def _left_behind(scenario: Scenario, outcome: dict[str, Any]) -> list[str]:
+def _left_behind(scenario: Scenario, outcome: dict[str, Any], results: dict[str, list[dict[str, Any]]]) -> list[str]:
     lines = [
         f"snapshot {s['id']} ({s['status']}): manual snapshot storage is billed until you delete it"
         for s in outcome.get("snapshots", [])
     ]
-    kept = [c for c in outcome.get("clusters", []) if c != scenario.cluster.id]
-    lines += [
-        f"cluster {c} (the old blue, read-only, {_instances(scenario)}): billed until you delete it" for c in kept
-    ]
+    there_before = {scenario.cluster.id, *(c.id for c in scenario.other_clusters)}
+    for cluster in outcome.get("clusters", []):
+        if cluster not in there_before:
+            what = "the old blue, read-only" if cluster.endswith("-old1") else "made by the run"
+            lines.append(f"cluster {cluster} ({what}, {_instances(scenario)}): billed until you delete it")
+    groups = [r["name"] for r in results.get("PrepareSourceParameterGroup", [])[:1] if r.get("created")]
+    for made in results.get("CreateTargetParameterGroups", [])[:1]:
+        groups += [made[key] for key in ("cluster_parameter_group", "instance_parameter_group") if made.get(key)]
+    if groups:
+        lines.append(f"parameter groups {', '.join(groups)} (no charge)")
     return lines
 
 

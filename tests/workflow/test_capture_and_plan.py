@@ -189,13 +189,21 @@ def test_plan_of_the_serverless_cluster_on_default_groups(rehearsed):
         "12. 00:49:00  Serverless v2 capacity put back to 0.5-8.0 ACU on prod-db, prod-db-old1",
     ]
     _assert_in_order(text, expected_in_order)
-    assert "writer prod-db-writer rebooted (OUTAGE): from 00:01:00 for about 2 min" in text
-    assert "switchover (OUTAGE): from 00:48:00 for about 1 min" in text
+    writes = text.split("Where writes stop:\n")[1].split("\n\n")[0]
+    assert writes.splitlines() == [
+        "  - writer prod-db-writer rebooted (OUTAGE): from 00:01:00 for about 2 min",
+        "  - switchover (OUTAGE): from 00:48:00 for about 1 min",
+        "  - in all: about 3 min",
+    ]
     assert (
         "green beside blue from 00:13:00 to 00:49:00 (36 min): a second cluster with 2 x db.serverless "
         "(1.0-8.0 ACU each)" in text
     )
     assert "cluster prod-db-old1 (the old blue, read-only, 2 x db.serverless (0.5-8.0 ACU each))" in text
+    assert (
+        "parameter groups prod-db-aurora-postgresql13-cluster, prod-db-aurora-postgresql14-cluster, "
+        "prod-db-aurora-postgresql14-instance (no charge)" in text
+    )
 
 
 def test_plan_of_the_provisioned_cluster_with_logical_replication_already_on(rehearsed):
@@ -241,7 +249,8 @@ def test_plan_of_the_in_place_upgrade(rehearsed):
     left = text.split("Left behind:\n")[1]
     assert left == (
         "  - snapshot dev-db-pre-upgrade-14-18-to-15-13-plan-dev-db (available): manual snapshot storage is billed "
-        "until you delete it"
+        "until you delete it\n"
+        "  - parameter groups dev-db-aurora-postgresql15-cluster (no charge)"
     )
 
 
@@ -279,6 +288,26 @@ def test_cli_plan_exits_1_when_the_upgrade_would_stop(cdk_out, tmp_path, capsys)
     assert "Verdict: the upgrade would STOP at" in out
     assert "[FAIL] CP-managed-master-password" in out
     assert "Changes, in order (simulated clock):\n\nWhere writes stop:\n  - nowhere" in out
+
+
+def test_cli_plan_of_a_cluster_captures_it_first(rehearsed, cdk_out, tmp_path, monkeypatch, capsys):
+    """--cluster composes capture and plan; the capture (moto's account) is the one taken above."""
+    captured = rehearsed["in-place-dev"].captured
+    asked: list[tuple[str | None, str]] = []
+
+    def fake_capture(session: Any, cluster_id: str) -> dict[str, Any]:
+        asked.append((session.region_name, cluster_id))
+        return captured
+
+    monkeypatch.setattr("upgrade_cli.capture.capture", fake_capture)
+    html = tmp_path / "dev.html"
+    status = main(
+        ["plan", "--cluster", "dev-db", "--region", REGION, "--target", "15.13", "--strategy", "in_place"]
+        + ["--html", str(html), "--cdk-out", str(cdk_out)]
+    )
+    assert status == 0 and asked == [(REGION, "dev-db")]
+    assert capsys.readouterr().out.startswith(rehearsed["in-place-dev"].text)
+    assert html.exists()
 
 
 def test_cli_plan_refuses_an_invalid_scenario_with_status_2(tmp_path, capsys):
