@@ -17,6 +17,7 @@ from simulator.engine.runner import run_scenario
 from simulator.rds.faults import FaultPlan
 from simulator.rds.realism import realistic_rds
 from simulator.scenario.model import ClusterSpec, Scenario, seed
+from tests.workflow.conftest import SCENARIOS
 from upgrade_cli.__main__ import main
 from upgrade_cli.capture import capture
 from upgrade_cli.plan import Plan, build_plan, catalogue_differences, rehearsal
@@ -157,6 +158,34 @@ def test_capture_writes_the_cluster_as_it_was_seeded_and_nothing_secret(rehearse
     source = captured["captured"]["engine_versions"][0]
     assert source["EngineVersion"] == SHAPES[shape]["cluster"]["engine_version"]
     assert SHAPES[shape]["target"] in {t["EngineVersion"] for t in source["ValidUpgradeTarget"]}
+
+
+def _with_proxy() -> Scenario:
+    seed_scenario = Scenario.load(SCENARIOS / "seed-blue-green.json")
+    return seed_scenario.model_copy(
+        update={"cluster": seed_scenario.cluster.model_copy(update={"rds_proxies": ["orders-proxy"]})}
+    )
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        Scenario.load(SCENARIOS / f"{name}.json")
+        for name in (
+            "global-member-blue-green",  # global database
+            "zero-etl-blocks-blue-green",  # zero-ETL integration
+            "preflight-blocked",  # Secrets Manager-managed password, a provisioned writer in a Serverless v2 cluster
+            "in-place-failed-rollback-cmk",  # customer managed key, custom groups
+        )
+    ]
+    + [_with_proxy()],
+    ids=lambda scenario: scenario.name,
+)
+def test_capture_keeps_the_features_the_preflight_judges(scenario):
+    with mock_aws(), realistic_rds(FaultPlan.from_json([]), polls=3) as realism:
+        seed(scenario, realism)
+        captured = capture(boto3.Session(region_name=scenario.region), scenario.cluster.id)
+    assert _by_id(ClusterSpec.model_validate(captured["cluster"])) == _by_id(scenario.cluster)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
