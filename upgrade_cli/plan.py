@@ -68,17 +68,23 @@ class Plan:
 
 
 def rehearsal(scenario: Scenario, target: str, strategy: str) -> Scenario:
-    """The scenario with the upgrade's input and every RDS duration set (the scenario's own kept)."""
+    """The scenario with the upgrade's input and every RDS duration set (the scenario's own kept); a version the
+    captured Region no longer offers is deprecated in the rehearsal too."""
+    from simulator.catalogue import versions
+
     request = {**scenario.input, "cluster_id": scenario.cluster.id, "target_engine_version": target}
     request["strategy"] = strategy
-    return scenario.model_copy(
-        update={
-            "input": request,
-            "durations": {**DEFAULT_DURATIONS, **scenario.durations},
-            "execution_name": scenario.execution_name or f"plan-{scenario.cluster.id}",
-            "expect": None,
-        }
-    )
+    update: dict[str, Any] = {
+        "input": request,
+        "durations": {**DEFAULT_DURATIONS, **scenario.durations},
+        "execution_name": scenario.execution_name or f"plan-{scenario.cluster.id}",
+        "expect": None,
+    }
+    captured = scenario.captured.engine_versions if scenario.captured else []
+    retired = {str(e["EngineVersion"]) for e in captured if e.get("Status", "available") != "available"}
+    if retired:
+        update["deprecated_versions"] = sorted(set(scenario.deprecated_versions or versions.DEPRECATED) | retired)
+    return scenario.model_copy(update=update)
 
 
 def load_scenario(path: Path) -> Scenario:

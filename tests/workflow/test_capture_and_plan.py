@@ -365,3 +365,16 @@ def _assert_in_order(text: str, expected: list[str]) -> None:
         found = text.find(line, position)
         assert found >= 0, f"not found after position {position}: {line!r}\n{text}"
         position = found + len(line)
+
+
+def test_a_version_the_captured_region_no_longer_offers_is_deprecated_in_the_rehearsal(rehearsed):
+    captured = json.loads(json.dumps(rehearsed["serverless-default"].captured))
+    captured["captured"]["engine_versions"][0]["Status"] = "deprecated"  # 13.20
+    scenario = rehearsal(Scenario.model_validate(captured), "14.18", "blue_green")
+    assert scenario.deprecated_versions == ["11.9", "12.9", "13.20", "13.9"]
+    assert (
+        rehearsal(
+            Scenario.model_validate(rehearsed["serverless-default"].captured), "14.18", "blue_green"
+        ).deprecated_versions
+        is None
+    )
