@@ -101,7 +101,7 @@ def build_plan(scenario: Scenario, outcome: dict[str, Any]) -> Plan:
         title=f"Plan: {cluster.id} {cluster.engine_version} -> {request['target_engine_version']} "
         f"by {strategy.replace('_', '/' if strategy == 'blue_green' else ' ')}",
         source=_source(scenario, outcome),
-        verdict=_verdict(scenario, outcome),
+        verdict=_verdict(outcome, report),
         stops=outcome["status"] != "SUCCEEDED" or bool(catalogue_differences(scenario)),
     )
     plan.source += [f"Catalogue: {line}" for line in catalogue_differences(scenario)]
@@ -167,11 +167,18 @@ def _source(scenario: Scenario, outcome: dict[str, Any]) -> list[str]:
         lines.append(f"Captured {c.at} from account {c.account} in {c.region}.")
         if c.backtrack_window_seconds:
             lines.append(f"Backtrack window {c.backtrack_window_seconds} s (captured; the simulator has no backtrack).")
-    lines.append(f'Assumed durations: {durations} (set yours in the scenario\'s "durations").')
+    if durations:
+        lines.append(f'Assumed durations: {durations} (set yours in the scenario\'s "durations").')
     return lines
 
 
-def _verdict(scenario: Scenario, outcome: dict[str, Any]) -> str:
+def _verdict(outcome: dict[str, Any], report: dict[str, Any]) -> str:
+    blockers = [check["id"] for check in report.get("checks", []) if check["status"] == "fail"]
+    if outcome["status"] != "SUCCEEDED" and blockers:
+        return (
+            f"Verdict: the upgrade would STOP at the preflight, before any change: {len(blockers)} blocking "
+            f"finding{'s' if len(blockers) > 1 else ''} ({', '.join(blockers)})."
+        )
     if outcome["status"] == "SUCCEEDED":
         final = outcome.get("cluster") or {}
         return (
@@ -354,8 +361,11 @@ def _left_behind(scenario: Scenario, outcome: dict[str, Any], results: dict[str,
     there_before = {scenario.cluster.id, *(c.id for c in scenario.other_clusters)}
     for cluster in outcome.get("clusters", []):
         if cluster not in there_before:
-            what = "the old blue, read-only" if cluster.endswith("-old1") else "made by the run"
-            lines.append(f"cluster {cluster} ({what}, {_instances(scenario)}): billed until you delete it")
+            if cluster.endswith("-old1"):  # blue, renamed by the switchover, its capacity put back
+                what = f"the old blue, read-only, {_instances(scenario)}"
+            else:  # green (or a restored cluster): made while the capacity was raised
+                what = f"made by the run, {_instances(scenario, _raised_min(results))}"
+            lines.append(f"cluster {cluster} ({what}): billed until you delete it")
     groups = [r["name"] for r in results.get("PrepareSourceParameterGroup", [])[:1] if r.get("created")]
     for made in results.get("CreateTargetParameterGroups", [])[:1]:
         groups += [made[key] for key in ("cluster_parameter_group", "instance_parameter_group") if made.get(key)]

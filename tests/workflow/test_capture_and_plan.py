@@ -314,8 +314,12 @@ def test_cli_plan_exits_1_when_the_upgrade_would_stop(cdk_out, tmp_path, capsys)
     )
     out = capsys.readouterr().out
     assert status == 1
-    assert "Verdict: the upgrade would STOP at" in out
+    assert (
+        "Verdict: the upgrade would STOP at the preflight, before any change: 1 blocking finding "
+        "(CP-managed-master-password)." in out
+    )
     assert "[FAIL] CP-managed-master-password" in out
+    assert "Assumed durations" not in out  # nothing long ran
     assert "Changes, in order (simulated clock):\n\nWhere writes stop:\n  - nowhere" in out
 
 
