@@ -49,7 +49,8 @@ def phases(scenario: Scenario, outcome: dict[str, Any]) -> list[Phase]:
             kind, what = _CHANGES.get(change["change"], ("change", change["change"]))
         found.append(Phase(f"{what} ({change['resource']})", kind, float(start), float(change["changed_at"])))
     for event in outcome.get("timeline", []):
-        if event["kind"] == "callback" and event["name"].startswith("a person"):
+        # the wait for a person at the approval gate (simulator.engine.callbacks: an answer, or none)
+        if event["kind"] == "callback" and event["name"].startswith(("a person", "nobody answered")):
             found.append(Phase(event["name"], "wait", event["at_seconds"], event["at_seconds"] + event["seconds"]))
         elif event["kind"] == "invoke" and event.get("via") == "task":
             name = step_name(event["name"])
@@ -62,8 +63,9 @@ _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#1d2430;max-width:72em}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ccd}
 .verdict{font-weight:600;padding:.5em 1em;border-radius:4px}.ok{background:#e3f6e8}.stop{background:#fde2e1}
-.axis{position:relative;height:2.2em;background:#f2f4f8;border:1px solid #ccd;margin:1em 0}
-.bar{position:absolute;top:0;bottom:0;min-width:2px}
+.axis{position:relative;height:4.4em;background:#f2f4f8;border:1px solid #ccd;margin:1em 0}
+.bar{position:absolute;height:25%;min-width:2px}
+.bar.outage{top:0}.bar.wait{top:25%}.bar.change{top:50%}.bar.step{top:75%}
 .outage{background:#d93025}.wait{background:#f0b400}.change{background:#4a7bd0}.step{background:#6b7280}.bar.step{width:1px}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccd;padding:.25em .6em;text-align:left;
 vertical-align:top;font-size:.9em}th{background:#f2f4f8}.kind-outage td{background:#fde2e1}
