@@ -9,9 +9,9 @@ assumptions (DEFAULT_DURATIONS, or the scenario's ``durations``), printed with t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from simulator.catalogue import versions
 from simulator.scenario.model import Scenario
 from simulator.scenario.report import clock, step_name
 
@@ -70,8 +70,6 @@ class Plan:
 def rehearsal(scenario: Scenario, target: str, strategy: str) -> Scenario:
     """The scenario with the upgrade's input and every RDS duration set (the scenario's own kept); a version the
     captured Region no longer offers is deprecated in the rehearsal too."""
-    from simulator.catalogue import versions
-
     request = {**scenario.input, "cluster_id": scenario.cluster.id, "target_engine_version": target}
     request["strategy"] = strategy
     update: dict[str, Any] = {
@@ -87,24 +85,23 @@ def rehearsal(scenario: Scenario, target: str, strategy: str) -> Scenario:
     return scenario.model_copy(update=update)
 
 
-def load_scenario(path: Path) -> Scenario:
-    return Scenario.load(path)
-
-
 def build_plan(scenario: Scenario, outcome: dict[str, Any]) -> Plan:
     request = scenario.input
     cluster = scenario.cluster
     strategy = str(request["strategy"])
     results = _results_by_step(outcome)
     report = (results.get("Preflight") or [{}])[-1].get("report") or {}
+    differences = catalogue_differences(scenario)
+    verdict = _verdict(outcome, report)
+    if differences and outcome["status"] == "SUCCEEDED":
+        verdict = "Verdict: the rehearsal finished, but the real upgrade would STOP: the Region's catalogue differs."
     plan = Plan(
         title=f"Plan: {cluster.id} {cluster.engine_version} -> {request['target_engine_version']} "
         f"by {strategy.replace('_', '/' if strategy == 'blue_green' else ' ')}",
-        source=_source(scenario, outcome),
-        verdict=_verdict(outcome, report),
-        stops=outcome["status"] != "SUCCEEDED" or bool(catalogue_differences(scenario)),
+        source=_source(scenario, outcome) + [f"Catalogue: {line}" for line in differences],
+        verdict=verdict,
+        stops=outcome["status"] != "SUCCEEDED" or bool(differences),
     )
-    plan.source += [f"Catalogue: {line}" for line in catalogue_differences(scenario)]
     plan.preflight = _preflight(report)
     plan.steps = sorted(_steps(scenario, outcome, results), key=lambda step: step.at)
     outages = [step for step in plan.steps if step.kind == "outage"]
@@ -124,8 +121,6 @@ def _length(step: PlannedStep) -> float:
 
 def catalogue_differences(scenario: Scenario) -> list[str]:
     """Where the captured Region's catalogue disagrees with the simulator's about this upgrade."""
-    from simulator.catalogue import versions
-
     captured = scenario.captured
     if captured is None or not captured.engine_versions:
         return []
@@ -337,7 +332,7 @@ def _upgrade_steps(
 
 def _while_running(scenario: Scenario, outcome: dict[str, Any], results: dict[str, list[dict[str, Any]]]) -> list[str]:
     lines = []
-    green = (results.get("CreateBlueGreen") or [None])[0]
+    green = _first(results, "CreateBlueGreen")
     switched = next(iter(_timed(outcome, "switchover")), None)
     if green:
         until = switched["changed_at"] if switched else outcome["simulated_duration_seconds"]
@@ -345,7 +340,7 @@ def _while_running(scenario: Scenario, outcome: dict[str, Any], results: dict[st
             f"green beside blue from {clock(green['_at'])} to {clock(until)} ({_minutes(until - green['_at'])}): "
             f"a second cluster with {_instances(scenario, _raised_min(results))}, billed like blue, plus its storage"
         )
-    raised = (results.get("RaiseCapacity") or [None])[0]
+    raised = _first(results, "RaiseCapacity")
     if raised and raised.get("changed"):
         lines.append(
             f"Serverless v2 minimum {raised['upgrade_min_capacity']} ACU instead of {raised['original_min_capacity']}"
@@ -374,8 +369,13 @@ def _left_behind(scenario: Scenario, outcome: dict[str, Any], results: dict[str,
     return lines
 
 
+def _first(results: dict[str, list[dict[str, Any]]], step: str) -> dict[str, Any] | None:
+    found = results.get(step)
+    return found[0] if found else None
+
+
 def _raised_min(results: dict[str, list[dict[str, Any]]]) -> float | None:
-    raised = (results.get("RaiseCapacity") or [None])[0]
+    raised = _first(results, "RaiseCapacity")
     return float(raised["upgrade_min_capacity"]) if raised and raised.get("changed") else None
 
 

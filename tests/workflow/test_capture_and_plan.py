@@ -360,6 +360,9 @@ def test_a_target_the_captured_region_does_not_offer_stops_the_plan(rehearsed):
     scenario = run.scenario.model_copy(update={"captured": narrower})
     plan = build_plan(scenario, run.outcome)
     assert plan.stops
+    assert "Verdict: the rehearsal finished, but the real upgrade would STOP: the Region's catalogue differs." in (
+        plan.text()
+    )
     assert "Catalogue: 14.18 is not a ValidUpgradeTarget of 13.20 in eu-west-2: AWS refuses it" in plan.text()
 
 
