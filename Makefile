@@ -20,7 +20,7 @@ synth: install
 	$(PY) app.py
 
 demo: synth
-	$(PY) -m simulator run simulator/scenarios/seed-blue-green.json
+	$(PY) -m simulator run simulator/scenarios/seed-blue-green.json --html build/demo.html
 
 scenarios: synth
 	$(PY) -m simulator check simulator/scenarios/*.json

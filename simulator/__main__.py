@@ -48,6 +48,7 @@ def _run(path: Path, args: Any) -> int:
     else:
         print(render(scenario, outcome))
     if args.html:
+        args.html.parent.mkdir(parents=True, exist_ok=True)
         args.html.write_text(render_html(scenario, outcome))
         print(f"HTML report: {args.html}", file=sys.stderr)
     return 0 if outcome["status"] == "SUCCEEDED" else 1

@@ -114,6 +114,7 @@ def _plan(args: Any) -> int:
     plan = build_plan(rehearsed, outcome)
     print(plan.text())
     html = args.html or Path(f"{args.scenario or rehearsed.name}").with_suffix(".plan.html")
+    html.parent.mkdir(parents=True, exist_ok=True)
     html.write_text(render_html(rehearsed, outcome, plan.text()))
     print(f"\nHTML report: {html}")
     return 1 if plan.stops else 0
