@@ -33,15 +33,16 @@ def capture(session: Any, cluster_id: str) -> dict[str, Any]:
     # arn:aws:rds:<region>:<account>:cluster:<id>: the account without a call to STS
     _, partition, _, region, account, *_ = str(cluster["DBClusterArn"]).split(":")
     spec = _cluster_spec(rds, cluster, session)
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
     return {
         "name": f"captured-{cluster_id}",
-        "description": f"{cluster_id} as captured from account {account} in {region} at {_now()}",
+        "description": f"{cluster_id} as captured from account {account} in {region} at {now}",
         "region": region,
         "cluster": spec,
         # the plan fills in the target and strategy (python -m upgrade_cli plan --target ... --strategy ...)
         "input": {"cluster_id": cluster_id},
         "captured": {
-            "at": _now(),
+            "at": now,
             "account": account,
             "region": region,
             "partition": partition,
@@ -50,10 +51,6 @@ def capture(session: Any, cluster_id: str) -> dict[str, Any]:
             "engine_versions": _catalogue(rds, str(cluster["EngineVersion"])),
         },
     }
-
-
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def _cluster_spec(rds: Rds, cluster: dict[str, Any], session: Any) -> dict[str, Any]:

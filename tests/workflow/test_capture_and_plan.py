@@ -343,6 +343,14 @@ def test_cli_plan_of_a_cluster_captures_it_first(rehearsed, cdk_out, tmp_path, m
     assert html.exists()
 
 
+def test_cli_capture_of_a_cluster_that_is_not_there_writes_nothing_and_exits_2(tmp_path, capsys):
+    path = tmp_path / "none.json"
+    with mock_aws():
+        assert main(["capture", "--cluster", "nope", "--region", REGION, "--out", str(path)]) == 2
+    assert capsys.readouterr().err == f"error: no DB cluster nope in {REGION}\n"
+    assert not path.exists()
+
+
 def test_cli_plan_refuses_an_invalid_scenario_with_status_2(tmp_path, capsys):
     path = tmp_path / "broken.json"
     path.write_text("{")
