@@ -32,7 +32,7 @@ ifneq ($(REAL_DATABASES),0)
 endif
 
 demo: synth servers
-	$(PY) -m simulator run simulator/scenarios/seed-blue-green.json
+	$(PY) -m simulator run simulator/scenarios/seed-blue-green.json --html build/demo.html
 
 scenarios: synth servers
 	$(PY) -m simulator check simulator/scenarios/*.json
@@ -40,6 +40,7 @@ scenarios: synth servers
 test: install
 	bash scripts/ensure-postgresql.sh
 	bash scripts/ensure-postgres-majors.sh
+	bash scripts/ensure-chromium.sh
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy lambdas
 	$(PY) -m pytest -n auto --dist worksteal

@@ -1,4 +1,4 @@
-"""``python -m simulator run SCENARIO.json [--json]`` and ``python -m simulator check SCENARIO...``."""
+"""``python -m simulator run SCENARIO.json [--json] [--html FILE]`` and ``python -m simulator check SCENARIO...``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from simulator.engine.runner import DEFAULT_CDK_OUT, ensure_synthesized, run_scenario
 from simulator.scenario.expectations import unmet
+from simulator.scenario.html import render_html
 from simulator.scenario.model import Scenario, ScenarioError
 from simulator.scenario.report import render
 
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="run one scenario and show what happened")
     run.add_argument("scenario", type=Path)
     run.add_argument("--json", action="store_true", help="print one JSON object instead of the readable report")
+    run.add_argument("--html", type=Path, help="also write a self-contained HTML report of the run to this file")
     check = commands.add_parser("check", help="run scenarios and compare each with its 'expect' block")
     check.add_argument("scenarios", type=Path, nargs="+")
     for sub in (run, check):
@@ -53,6 +55,10 @@ def _run(path: Path, args: Any) -> int:
         print(json.dumps(outcome, indent=2, default=str))
     else:
         print(render(scenario, outcome))
+    if args.html:
+        args.html.parent.mkdir(parents=True, exist_ok=True)
+        args.html.write_text(render_html(scenario, outcome))
+        print(f"HTML report: {args.html}", file=sys.stderr)
     return 0 if outcome["status"] == "SUCCEEDED" else 1
 
 

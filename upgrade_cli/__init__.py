@@ -1,4 +1,5 @@
-"""Command-line entry points that run the workflow's own checks from a workstation."""
+"""Command-line entry points from a workstation: the workflow's own checks (``preflight``), a cluster written as a
+scenario (``capture``), and its upgrade rehearsed in the simulator and printed as a plan (``plan``)."""
 
 import sys
 from pathlib import Path

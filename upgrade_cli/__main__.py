@@ -1,14 +1,22 @@
-"""python -m upgrade_cli preflight (--cluster ID | --dsn URL) --target VERSION [--strategy S] [--json]
+"""python -m upgrade_cli preflight|capture|plan: look at an upgrade before running it, changing nothing.
 
-Runs the same checks as the deployed workflow's preflight, changing nothing. Exit status:
-0 no blocking finding, 1 blocking findings, 2 the request itself is invalid.
+preflight (--cluster ID | --dsn URL) --target VERSION [--strategy S] [--json]
+    the deployed workflow's preflight checks. Exit status: 0 no blocking finding, 1 blocking findings,
+    2 the request itself is invalid.
+capture --cluster ID [--region R] --out FILE
+    a scenario file of the cluster as it is (read-only describe calls with your AWS credentials).
+plan (--scenario FILE | --cluster ID [--region R]) --target VERSION --strategy S [--html FILE]
+    rehearse the upgrade in the simulator and print each change in order. Exit status: 0 the upgrade would
+    finish, 1 it would stop, 2 the request or the scenario is invalid.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -32,7 +40,24 @@ def main(argv: list[str] | None = None) -> int:
     preflight.add_argument("--connect-via", choices=["direct", "data_api"], default="direct")
     preflight.add_argument("--region", help="AWS Region (default: your AWS configuration)")
     preflight.add_argument("--json", action="store_true", help="print the report as JSON")
+    capture = commands.add_parser("capture", help="write a scenario file of a cluster (read-only calls)")
+    capture.add_argument("--cluster", required=True, help="the Aurora PostgreSQL cluster id")
+    capture.add_argument("--region", help="AWS Region (default: your AWS configuration)")
+    capture.add_argument("--out", required=True, type=Path, help="the scenario file to write")
+    plan = commands.add_parser("plan", help="rehearse the upgrade offline and print what it would do")
+    source = plan.add_mutually_exclusive_group(required=True)
+    source.add_argument("--scenario", type=Path, help="a scenario file (e.g. written by capture)")
+    source.add_argument("--cluster", help="capture this cluster first (read-only calls with your credentials)")
+    plan.add_argument("--region", help="with --cluster: AWS Region (default: your AWS configuration)")
+    plan.add_argument("--target", required=True, help="target engine version, e.g. 14.18")
+    plan.add_argument("--strategy", choices=["blue_green", "in_place"], required=True)
+    plan.add_argument("--html", type=Path, help="also write the HTML report here (default: <scenario>.plan.html)")
+    plan.add_argument("--cdk-out", type=Path, help="the synthesized CDK output to execute (default: cdk.out)")
     args = parser.parse_args(argv)
+    if args.command == "capture":
+        return _capture(args)
+    if args.command == "plan":
+        return _plan(args)
     try:
         report = _cluster_report(args) if args.cluster else _dsn_report(args)
     except (UpgradeError, ValueError) as error:
@@ -43,6 +68,56 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(report.model_dump_json(indent=2) if args.json else report.text())
     return 1 if report.failures else 0
+
+
+def _capture(args: Any) -> int:
+    import boto3
+
+    from upgrade_cli.capture import CaptureError, capture
+
+    try:
+        scenario = capture(boto3.Session(region_name=args.region), args.cluster)
+    except (CaptureError, UpgradeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    args.out.write_text(json.dumps(scenario, indent=2) + "\n")
+    print(
+        f"wrote {args.out}: {args.cluster} ({scenario['cluster']['engine_version']}) "
+        f"as captured {scenario['captured']['at']}"
+    )
+    return 0
+
+
+def _plan(args: Any) -> int:
+    from simulator.engine.runner import DEFAULT_CDK_OUT, run_scenario
+    from simulator.scenario.html import render_html
+    from simulator.scenario.model import Scenario, ScenarioError
+    from upgrade_cli.plan import build_plan, rehearsal
+
+    try:
+        if args.cluster:
+            import boto3
+
+            from upgrade_cli.capture import CaptureError, capture
+
+            try:
+                scenario = Scenario.model_validate(capture(boto3.Session(region_name=args.region), args.cluster))
+            except (CaptureError, UpgradeError) as error:
+                raise ScenarioError(str(error)) from None
+        else:
+            scenario = Scenario.load(args.scenario)
+        rehearsed = rehearsal(scenario, args.target, args.strategy)
+        outcome = run_scenario(rehearsed, args.cdk_out or DEFAULT_CDK_OUT)
+    except ScenarioError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    plan = build_plan(rehearsed, outcome)
+    print(plan.text())
+    html = args.html or Path(f"{args.scenario or rehearsed.name}").with_suffix(".plan.html")
+    html.parent.mkdir(parents=True, exist_ok=True)
+    html.write_text(render_html(rehearsed, outcome, plan.text()))
+    print(f"\nHTML report: {html}")
+    return 1 if plan.stops else 0
 
 
 def _cluster_report(args: Any) -> PreflightReport | None:

@@ -54,6 +54,7 @@ class Reaction:
     change: str
     changed_at: float
     acted_at: float | None = None
+    started_at: float | None = None
 
 
 @dataclass
@@ -80,7 +81,14 @@ class CallbackDriver:
         """Send the events of every change that fell due by now, in order."""
         for change in self.realism.due_changes(self.clock()):
             change.sent = True
-            self.reactions.append(Reaction(change.event.source_id if change.event else "?", change.kind, change.due_at))
+            self.reactions.append(
+                Reaction(
+                    change.event.source_id if change.event else "?",
+                    change.kind,
+                    change.due_at,
+                    started_at=change.started_at,
+                )
+            )
             if change.event is not None and self.rds_events:
                 self.publish(rds_event(change.event, self.start + timedelta(seconds=change.due_at), self.region))
 

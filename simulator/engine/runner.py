@@ -282,6 +282,7 @@ def _reactions(driver: CallbackDriver) -> dict[str, Any]:
         {
             "resource": r.resource,
             "change": r.change,
+            "started_at": r.started_at,
             "changed_at": r.changed_at,
             "acted_at": r.acted_at,
             "delay_seconds": None if r.acted_at is None else round(r.acted_at - r.changed_at, 3),
@@ -366,6 +367,12 @@ def _collect(scenario: Scenario, execution: dict[str, Any], recorder: Recorder) 
         or None,
         "timeline": [
             {"at_seconds": e.at_seconds, "kind": e.kind, "name": e.name, **_short(e.detail)} for e in recorder.events
+        ],
+        # what each step returned, whole: the plan (upgrade_cli plan) reads what changed from it
+        "step_results": [
+            {"at_seconds": e.at_seconds, "name": e.name, "result": e.detail["result"]}
+            for e in recorder.events
+            if e.kind == "invoke" and isinstance(e.detail.get("result"), dict)
         ],
     }
 

@@ -93,6 +93,7 @@ class TimedChange:
     due_at: float
     event: EventSpec | None
     sent: bool = False
+    started_at: float = 0.0
 
 
 @dataclass
@@ -274,7 +275,7 @@ class RealisticRds:
         if duration is None:
             return Countdown(self.polls)
         now = self.clock()
-        self.timed_changes.append(TimedChange(kind, now + duration, event))
+        self.timed_changes.append(TimedChange(kind, now + duration, event, started_at=now))
         return Countdown(_TIMED_STEPS, due_at=now + duration, started_at=now, clock=self.clock)
 
     def due_changes(self, until: float) -> list[TimedChange]:

@@ -129,6 +129,22 @@ class Approval(_Model):
     after_seconds: int = Field(default=300, ge=0)
 
 
+class Captured(_Model):
+    """Where a captured scenario comes from (python -m upgrade_cli capture): recorded, not simulated."""
+
+    at: str
+    account: str
+    region: str
+    partition: str = "aws"
+    by: str = ""
+    backtrack_window_seconds: int = Field(default=0, ge=0)
+    engine_versions: list[dict[str, Any]] = Field(
+        default=[],
+        description="the Region's DescribeDBEngineVersions entries of the source version and its major targets "
+        "(EngineVersion, DBParameterGroupFamily, Status, ValidUpgradeTarget, ServerlessV2FeaturesSupport)",
+    )
+
+
 class Scenario(_Model):
     name: str
     description: str = ""
@@ -177,6 +193,7 @@ class Scenario(_Model):
         "default: the catalogue's (11.9, 12.9, 13.9)",
     )
     expect: Expectation | None = None
+    captured: Captured | None = None
 
     @model_validator(mode="after")
     def _real_databases_reachable(self) -> Scenario:

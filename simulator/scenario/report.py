@@ -7,7 +7,7 @@ from typing import Any
 from simulator.scenario.model import Scenario
 
 
-def _clock(seconds: float) -> str:
+def clock(seconds: float) -> str:
     seconds = int(seconds)
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
@@ -21,19 +21,19 @@ def render(scenario: Scenario, outcome: dict[str, Any]) -> str:
         "Simulated time  Step",
     ]
     for event in outcome["timeline"]:
-        at = _clock(event["at_seconds"])
+        at = clock(event["at_seconds"])
         if event["kind"] == "wait":
             lines.append(f"  {at}      waiting {event['seconds']} s")
         elif event["kind"] == "retry":
             lines.append(f"  {at}      retrying after {event['seconds']:.0f} s")
         elif event["kind"] == "error":
-            lines.append(f"  {at}      {_step(event['name'])}: {event['error']}: {event['message']}")
+            lines.append(f"  {at}      {step_name(event['name'])}: {event['error']}: {event['message']}")
         else:
-            lines.append(f"  {at}      {_step(event['name'])}{_detail(event.get('result', {}))}")
+            lines.append(f"  {at}      {step_name(event['name'])}{_detail(event.get('result', {}))}")
     cluster = outcome["cluster"] or {}
     lines += [
         "",
-        f"Execution: {outcome['status']} after {_clock(outcome['simulated_duration_seconds'])} simulated, "
+        f"Execution: {outcome['status']} after {clock(outcome['simulated_duration_seconds'])} simulated, "
         f"{outcome['transitions']} state transitions, {outcome['lambda_invocations']} Lambda invocations",
         f"Cluster {cluster.get('id')}: {cluster.get('engine_version')}, {cluster.get('status')}, "
         f"parameter group {cluster.get('db_cluster_parameter_group')}, "
@@ -77,7 +77,7 @@ def _real_databases(real: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def _step(logical_id: str) -> str:
+def step_name(logical_id: str) -> str:
     """``CheckSnapshotFunctionA1B2C3D4`` -> ``CheckSnapshot``."""
     name = logical_id.split("Function")[0]
     return name or logical_id
