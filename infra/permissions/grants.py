@@ -13,11 +13,13 @@ clusters' scope, and why each wildcard is needed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 
 
+@dataclass(frozen=True)
 class RdsResource:
     """One RDS ARN pattern; kind "" stands for every resource ("*")."""
 
@@ -51,6 +53,7 @@ class RdsResource:
 EVERY_RESOURCE = RdsResource("", "*")
 
 
+@dataclass(frozen=True)
 class Grant:
     """Allow ``rds:<action>`` on resources; a wildcard resource must say why."""
 
