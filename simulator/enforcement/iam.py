@@ -71,7 +71,13 @@ _PARAMETER_TYPES: dict[str, dict[str, str]] = {
     "dynamodb": {"TableName": "table"},
     "secretsmanager": {"SecretId": "Secret"},
     "rds-data": {"resourceArn": "cluster"},
-    "states": {"stateMachineArn": "statemachine", "executionArn": "execution"},
+    # moto's interpreter starts a child execution (states:startExecution.sync:2) with the ASL's PascalCase names
+    "states": {
+        "stateMachineArn": "statemachine",
+        "executionArn": "execution",
+        "StateMachineArn": "statemachine",
+        "ExecutionArn": "execution",
+    },
     "kms": {"KeyId": "key"},
     "s3": {"Bucket": "bucket"},
     "lambda": {"FunctionName": "function"},
@@ -250,13 +256,15 @@ def function_roles(resources: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def state_machine_role(resources: dict[str, Any]) -> str | None:
-    for resource in resources.values():
+def state_machine_roles(resources: dict[str, Any], resolve: Callable[[Any], Any]) -> dict[str, str]:
+    """State machine ARN -> its execution role's logical id."""
+    found: dict[str, str] = {}
+    for logical_id, resource in resources.items():
         if resource["Type"] == "AWS::StepFunctions::StateMachine":
             role = resource["Properties"].get("RoleArn")
             if isinstance(role, dict) and "Fn::GetAtt" in role:
-                return str(role["Fn::GetAtt"][0])
-    return None
+                found[str(resolve({"Ref": logical_id}))] = str(role["Fn::GetAtt"][0])
+    return found
 
 
 # ---------------------------------------------------------------------------------------------- requests
@@ -529,19 +537,19 @@ class Authorizer:
     policies: dict[str, RolePolicy]
     roles_of_functions: dict[str, str]
     region: str
-    state_machine_role: str | None = None
+    state_machine_roles: dict[str, str] = field(default_factory=dict)  # state machine ARN -> role
     checks: list[Check] = field(default_factory=list)
     _local: threading.local = field(default_factory=threading.local)
 
-    def policy_of(self, function: str) -> RolePolicy:
-        return self.policies.get(self.roles_of_functions.get(function, ""), RolePolicy(f"no role for {function}"))
+    def policy_of(self, principal: str) -> RolePolicy:
+        """A function's role, by its logical id; a state machine's, by its ARN."""
+        role = self.roles_of_functions.get(principal) or self.state_machine_roles.get(principal, "")
+        return self.policies.get(role, RolePolicy(f"no role for {principal}"))
 
-    def state_machine_may_invoke(self, function_arn: str) -> None:
+    def state_machine_may_invoke(self, function_arn: str, state_machine_arn: str) -> None:
         """The state machine's role must allow lambda:InvokeFunction on each function a Task state calls."""
-        role = self.state_machine_role or ""
-        policy = self.policies.get(role, RolePolicy(f"no role for the state machine ({role})"))
         request = Request("lambda:InvokeFunction", function_arn)
-        self.authorize("StateMachine", policy, "Invoke", [request])
+        self.authorize("StateMachine", self.policy_of(state_machine_arn), "Invoke", [request])
 
     def used(self) -> list[dict[str, Any]]:
         """Each distinct authorization of the run: principal, action, resource, the statements that allowed it."""
@@ -632,7 +640,7 @@ def authorizer_for(resources: dict[str, Any], resolve: Callable[[Any], Any], reg
         policies=role_policies(resources, resolve),
         roles_of_functions=function_roles(resources),
         region=region,
-        state_machine_role=state_machine_role(resources),
+        state_machine_roles=state_machine_roles(resources, resolve),
     )
 
 

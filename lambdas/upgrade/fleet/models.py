@@ -33,7 +33,7 @@ class TagSelection(_Strict):
     """Every configured cluster whose tag ``tag`` has one of ``values`` (any value when empty)."""
 
     tag: str = Field(min_length=1, max_length=128)
-    values: tuple[str, ...] = ()
+    values: list[str] = []
 
 
 class TargetMajor(_Strict):
@@ -45,7 +45,7 @@ class TargetMajor(_Strict):
 class WavePlan(_Strict):
     """Canary first, then waves; a wave that reaches ``failure_threshold`` failed clusters stops the waves after it."""
 
-    canary: tuple[str, ...] = Field(default=(), description="clusters upgraded first, on their own")
+    canary: list[str] = Field(default=[], description="clusters upgraded first, on their own")
     canary_bake_seconds: int | None = Field(default=None, ge=0, le=604_800, description="default: bake_seconds")
     wave_tag: str | None = Field(
         default=None, min_length=1, max_length=128, description="waves by this tag's value, in order of the value"
@@ -66,7 +66,7 @@ class FleetInput(_Strict):
     """A fleet: which clusters, which target, how (strategy, mode, options), and the plan."""
 
     name: str = Field(pattern=FLEET_NAME_PATTERN, max_length=24, description="a short name, e.g. pg13-retirement")
-    clusters: tuple[str, ...] = ()
+    clusters: list[str] = []
     select: TagSelection | None = None
     targets: dict[str, str] = Field(default={}, description="source major version -> target MAJOR.MINOR")
     target: TargetMajor | None = None
