@@ -99,11 +99,12 @@ class FleetWorkflow(Construct):
         )
 
 
-def read_child_executions(role: iam.IRole, grantee: iam.IGrantable) -> None:
-    """states:DescribeExecution on the upgrade state machine's executions, for a fleet function."""
+def read_child_executions(role: iam.IRole, grantee: iam.IGrantable, *extra_actions: str) -> None:
+    """states:DescribeExecution (and ``extra_actions``) on the upgrade state machine's executions."""
     _, executions = state_machine_arns()
+    actions = ["states:DescribeExecution", *extra_actions]
     grantee.grant_principal.add_to_principal_policy(
-        iam.PolicyStatement(sid="ReadChildExecutions", actions=["states:DescribeExecution"], resources=[executions])
+        iam.PolicyStatement(sid="ReadChildExecutions", actions=actions, resources=[executions])
     )
     Validations.of(role).acknowledge(
         Acknowledgment(id=f"AwsSolutions-IAM5[Resource::{UPGRADE_EXECUTIONS_NAG_TEXT}]", reason=READ_CHILDREN_REASON)

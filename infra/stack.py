@@ -279,9 +279,11 @@ class AuroraUpgradeStack(Stack):
             function_id: self._function(function_id, FLEET_HANDLERS, environments[function_id])
             for function_id in FLEET_HANDLERS
         }
-        for reader in (functions[FLEET_FINISH_WAVE_FUNCTION], functions[FLEET_PREFLIGHT_TABLE_FUNCTION]):
-            read_child_executions(_role(reader), reader)
+        # a failed child's last state names the step that failed (and the preflight checks that did)
+        finish = functions[FLEET_FINISH_WAVE_FUNCTION]
+        read_child_executions(_role(finish), finish, "states:GetExecutionHistory")
         table = functions[FLEET_PREFLIGHT_TABLE_FUNCTION]
+        read_child_executions(_role(table), table)
         reports.allow_writing(table, _role(table))
         self.fleet_state_machine = FleetWorkflow(
             self, "Fleet", functions=functions, upgrade_state_machine=upgrade

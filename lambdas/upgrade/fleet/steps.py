@@ -72,7 +72,8 @@ def start_wave(request: FleetRequest, sns: Sns, settings: FleetSettings) -> Wave
 
 def finish(request: FinishRequest, sfn: StepFunctions, sns: Sns, settings: FleetSettings) -> FleetState:
     wave = current_wave(request.fleet)
-    state = finish_wave(request.fleet, request.results, _describer(sfn, settings))
+    last_state = lambda name: sfn.last_recorded_state(settings.child_execution_arn(name))  # noqa: E731
+    state = finish_wave(request.fleet, request.results, _describer(sfn, settings), last_state)
     _publish(messages.wave_finished(state, wave, request.execution), sns, settings)
     if state.done and state.mode == "upgrade":  # a fleet preflight ends with its table
         _publish(messages.ended(state, request.execution), sns, settings)

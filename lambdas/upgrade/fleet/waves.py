@@ -16,17 +16,20 @@ from upgrade.fleet.models import ChildResult, ClusterRun, FleetState, Outcome, W
 CAUSE_CHARS = 300  # a cluster's outcome stays one line; the child execution holds the whole cause
 
 Describe = Callable[[str], dict[str, Any] | None]  # child execution name -> DescribeExecution, None if absent
+LastState = Callable[[str], dict[str, Any] | None]  # child execution name -> its state when it stopped
 
 
 def current_wave(state: FleetState) -> Wave:
     return state.waves[state.next_wave]
 
 
-def finish_wave(state: FleetState, results: list[ChildResult], describe: Describe) -> FleetState:
+def finish_wave(state: FleetState, results: list[ChildResult], describe: Describe, last_state: LastState) -> FleetState:
     """Record each cluster's outcome; stop the fleet when the wave reached its threshold, else go on."""
     wave = current_wave(state)
     runs = {run.cluster_id: run for run in wave.clusters}
-    outcomes = [_outcome(wave.name, runs[result.cluster_id], result, describe, state.mode) for result in results]
+    outcomes = [
+        _outcome(wave.name, runs[result.cluster_id], result, describe, last_state, state.mode) for result in results
+    ]
     failed = [outcome.cluster_id for outcome in outcomes if outcome.status == "failed"]
     threshold = 1 if wave.name == "canary" else state.failure_threshold
     recorded = [*state.outcomes, *outcomes]
@@ -68,7 +71,9 @@ def finish_wave(state: FleetState, results: list[ChildResult], describe: Describ
     )
 
 
-def _outcome(wave: str, run: ClusterRun, result: ChildResult, describe: Describe, mode: str) -> Outcome:
+def _outcome(
+    wave: str, run: ClusterRun, result: ChildResult, describe: Describe, last_state: LastState, mode: str
+) -> Outcome:
     path = f"{run.source_version} -> {run.target_version}"
     done = "report written" if mode == "preflight" else f"upgraded {path}"
     if result.status == "SUCCEEDED":
@@ -79,7 +84,8 @@ def _outcome(wave: str, run: ClusterRun, result: ChildResult, describe: Describe
     status = str(described.get("status"))
     if result.status == "EXISTS":
         return _earlier(run, wave, status, described, done)
-    return _make(run, wave, "failed", f"failed ({path}): {_why(described)} (execution {run.execution_name})")
+    why = _failed_step(last_state(run.execution_name)) or _why(described)
+    return _make(run, wave, "failed", f"failed ({path}): {why} (execution {run.execution_name})")
 
 
 def _earlier(run: ClusterRun, wave: str, status: str, described: dict[str, Any], done: str) -> Outcome:
@@ -98,6 +104,20 @@ def _earlier(run: ClusterRun, wave: str, status: str, described: dict[str, Any],
         f"an earlier execution ({name}) ended {status}: {_why(described)}; once fixed, start the fleet again "
         f'with a higher "attempt"',
     )
+
+
+def _failed_step(stopped: dict[str, Any] | None) -> str | None:
+    """The step that failed and its error, from the child's last state (the upgrade records each failure under
+    ``$.failure.<step>``), with the preflight checks that failed when the preflight stopped it."""
+    failures = (stopped or {}).get("failure") or {}
+    if not isinstance(failures, dict) or not failures:
+        return None
+    step, failure = next(iter(failures.items()))
+    error = failure.get("Error") if isinstance(failure, dict) else None
+    checks = ((stopped or {}).get("plan") or {}).get("report") or {}
+    failed_checks = [c.get("id") for c in checks.get("checks", []) if isinstance(c, dict) and c.get("status") == "fail"]
+    text = f"{step}: {error}" + (f" ({', '.join(str(c) for c in failed_checks)})" if failed_checks else "")
+    return text if len(text) <= CAUSE_CHARS else text[: CAUSE_CHARS - 3] + "..."
 
 
 def _why(described: dict[str, Any]) -> str:
