@@ -106,7 +106,8 @@ def deployed(value: Any, resources: dict[str, Any]) -> Any:
         if target in pseudo:
             return pseudo[target]
         if resources.get(target, {}).get("Type") == "AWS::StepFunctions::StateMachine":
-            return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STACK_NAME}-upgrade"
+            name = deployed(resources[target]["Properties"]["StateMachineName"], resources)
+            return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
         return target
     if "Fn::GetAtt" in value:
         resource, attribute = value["Fn::GetAtt"]
@@ -154,6 +155,15 @@ class Synthesized:
 
     def of_type(self, resource_type: str) -> dict[str, Json]:
         return {lid: res for lid, res in self.resources.items() if res["Type"] == resource_type}
+
+    def state_machine(self, construct_id: str = "Workflow") -> tuple[str, Json]:
+        """(logical id, resource) of a state machine: the upgrade's (construct Workflow) or the fleet's (Fleet)."""
+        [found] = [
+            (lid, res)
+            for lid, res in self.of_type("AWS::StepFunctions::StateMachine").items()
+            if lid.startswith(f"{construct_id}StateMachine")
+        ]
+        return found
 
     def function(self, construct_id: str) -> tuple[str, Json]:
         """(logical id, properties) of the Lambda created with this construct id."""

@@ -103,7 +103,7 @@ def test_the_scheduler_role_may_only_start_this_state_machine(synthesized: Synth
             "Principal": {"Service": "scheduler.amazonaws.com"},
         }
     ]
-    [machine_id] = synthesized.of_type("AWS::StepFunctions::StateMachine")
+    machine_id, _ = synthesized.state_machine()
     [queue_id] = synthesized.of_type("AWS::SQS::Queue")
     assert synthesized.action_resource_pairs(synthesized.role_statements(role_id)) == {
         ("states:StartExecution", f"<{machine_id}>"),
