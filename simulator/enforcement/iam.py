@@ -226,8 +226,11 @@ def role_policies(resources: dict[str, Any], resolve: Callable[[Any], Any]) -> d
         if resource["Type"] == "AWS::IAM::Role":
             for inline in resource.get("Properties", {}).get("Policies", []):
                 add(role_id, inline["PolicyDocument"])
+    # CDK moves what does not fit a role's inline policy quota into customer managed policies attached to the role
+    # (AWS::IAM::ManagedPolicy with Roles); IAM evaluates those as it does the inline ones ("Policy evaluation
+    # logic": identity-based policies, inline and managed)
     for resource in resources.values():
-        if resource["Type"] == "AWS::IAM::Policy":
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             for role in resource["Properties"].get("Roles", []):
                 role_id = role["Ref"] if isinstance(role, dict) else str(role)
                 add(role_id, resource["Properties"]["PolicyDocument"])

@@ -239,3 +239,12 @@ def test_the_preflight_table_has_a_row_per_cluster_and_lists_the_first_blockers(
         "bb blocker: B2: no",
         "bb: 2 more blockers in s3://r/bb.json",
     ]
+
+
+def test_the_readme_example_is_a_valid_fleet_input() -> None:
+    import json
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "fleet-input.json"
+    given = parse_fleet_input(json.loads(example.read_text()))
+    assert given.select is not None and given.target is not None and given.plan.canary == ["dev-orders"]
