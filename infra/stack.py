@@ -204,9 +204,15 @@ class AuroraUpgradeStack(Stack):
             dead_letter_queue=undelivered,
         )
         event_driven = [steps[NOTIFY_FUNCTION], wake]
-        if config.scheduled:
+        if config.scheduled or config.scheduled_fleets:
             UpgradeSchedules(
-                self, "Schedules", entries=config.scheduled, state_machine=machine, dead_letter_queue=undelivered
+                self,
+                "Schedules",
+                entries=config.scheduled,
+                state_machine=machine,
+                dead_letter_queue=undelivered,
+                fleets=config.scheduled_fleets,
+                fleet_state_machine=self.fleet_state_machine,
             )
         if slack.webhook_secret_arn:
             webhook = self._slack_webhook_function(slack.webhook_secret_arn)

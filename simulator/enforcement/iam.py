@@ -633,7 +633,12 @@ def access_denied(request: Request, role: str, principal: str, operation: str, d
     )
     code = _DENIED_CODES.get(prefix, "AccessDeniedException")
     return ClientError(
-        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": 403}}, operation
+        # a request id, as every AWS answer has (Step Functions' service integrations quote it in the task's cause)
+        {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": 403, "RequestId": "sim-denied"},
+        },
+        operation,
     )
 
 

@@ -174,7 +174,7 @@ def test_a_fleet_naming_a_cluster_outside_the_configuration_starts_nothing(cdk_o
     assert outcome["upgrade_executions"] == []
 
 
-def test_without_the_rule_sync_tasks_need_no_child_starts(cdk_out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_managed_rule_permissions_no_child_starts(cdk_out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A .sync:2 task needs events:PutTargets/PutRule/DescribeRule on Step Functions' managed rule: a role that
     allows them on another rule fails every start (as AWS does), and the fleet stops after its first wave."""
     monkeypatch.setattr(nested, "SYNC_EVENTS_RULE", "SomeOtherRule")
