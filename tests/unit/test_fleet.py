@@ -248,3 +248,16 @@ def test_the_readme_example_is_a_valid_fleet_input() -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "fleet-input.json"
     given = parse_fleet_input(json.loads(example.read_text()))
     assert given.select is not None and given.target is not None and given.plan.canary == ["dev-orders"]
+
+
+def test_a_fleet_too_large_for_the_state_quota_is_refused_before_anything_starts() -> None:
+    world = {f"db-{n:04d}": ("13.20", {}) for n in range(900)}
+    given = parse_fleet_input(
+        {"name": "huge", "strategy": "in_place", "targets": {"13": "15.13"}, "clusters": list(world)}
+    )
+    with pytest.raises(InvalidFleetInput, match=r"the plan of 900 clusters takes \d+ bytes; .* split it"):
+        plan_fleet(given, tuple(world), FakeRds(world), "run")  # type: ignore[arg-type]
+    fits = parse_fleet_input(
+        {"name": "big", "strategy": "in_place", "targets": {"13": "15.13"}, "clusters": list(world)[:300]}
+    )
+    assert len(plan_fleet(fits, tuple(world), FakeRds(world), "run").clusters) == 300  # type: ignore[arg-type]

@@ -29,6 +29,10 @@ from upgrade.shared.versions import parse_version
 ENGINE = "aurora-postgresql"
 # Step Functions execution names: at most 80 characters (StartExecution API reference, "name")
 EXECUTION_NAME_LIMIT = 80
+# A state's input or output holds at most 256 KiB ("Step Functions service quotas"); the fleet's largest state is
+# the plan plus every cluster's outcome line plus the running wave's items: about twice the plan. A plan past half
+# the quota (some 600 clusters) is refused before anything starts, rather than failing half-way.
+STATE_QUOTA_BYTES = 256 * 1024
 
 
 def plan_fleet(given: FleetInput, configured: Iterable[str], rds: Rds, execution_name: str) -> FleetState:
@@ -50,7 +54,7 @@ def plan_fleet(given: FleetInput, configured: Iterable[str], rds: Rds, execution
     if not runs:
         raise InvalidFleetInput("every selected cluster is already on its target: there is nothing to upgrade")
     waves = _waves(given, runs, {c["DBClusterIdentifier"]: tags_of(c) for c in clusters})
-    return FleetState(
+    state = FleetState(
         name=given.name,
         mode=given.mode,
         strategy=given.strategy,
@@ -60,6 +64,13 @@ def plan_fleet(given: FleetInput, configured: Iterable[str], rds: Rds, execution
         failure_threshold=given.plan.failure_threshold,
         outcomes=outcomes,
     )
+    planned = len(state.model_dump_json().encode())
+    if 2 * planned > STATE_QUOTA_BYTES:
+        raise InvalidFleetInput(
+            f"the plan of {len(runs)} clusters takes {planned} bytes; with each cluster's outcome the fleet's state "
+            f"would pass Step Functions' {STATE_QUOTA_BYTES} bytes: split it into smaller fleets"
+        )
+    return state
 
 
 def _selected(given: FleetInput, configured: tuple[str, ...], rds: Rds) -> list[dict[str, Any]]:
