@@ -46,6 +46,17 @@ SCHEDULED: dict[str, Any] = {
         "schedule": {"expression": "at(2031-03-01T04:00:00)", "enabled": False},
     },
 }
+# a fleet kept in the configuration and started by a schedule (README, Fleets)
+FLEET = {
+    "input": {
+        "name": "pg13",
+        "clusters": ["orders-db", "reports-db"],
+        "targets": {"13": "15.13"},
+        "strategy": "in_place",
+        "plan": {"canary": ["reports-db"], "bake_seconds": 3600},
+    },
+    "schedule": {"expression": "cron(0 2 ? * SAT *)", "timezone": "Europe/Paris"},
+}
 TEST_CONTEXT = {
     "aurora-upgrade": {
         "clusters": [SCHEDULED["prod-db"], SCHEDULED["orders-db"], "reports-db"],
@@ -57,6 +68,7 @@ TEST_CONTEXT = {
             },
         },
         "notification_emails": [EMAILS[1]],
+        "fleets": [FLEET],
     }
 }
 # where the tests pretend the stack is deployed, to turn the template's intrinsics into values
