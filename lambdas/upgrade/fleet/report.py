@@ -8,15 +8,13 @@ with DescribeExecution rather than carrying every report through its own state, 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
 
 from pydantic import BaseModel
 
 from upgrade.fleet.models import ClusterRun, FleetState
+from upgrade.fleet.waves import Describe
 from upgrade.shared.preflight_report import PreflightReport
 
-Describe = Callable[[str], dict[str, Any] | None]
 HEADLINES = 3  # per cluster in the table; the JSON and each cluster's report keep them all
 
 

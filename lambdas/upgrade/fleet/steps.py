@@ -15,7 +15,7 @@ from upgrade.fleet.models import ChildResult, FleetState, parse_fleet_input
 from upgrade.fleet.planning import plan_fleet
 from upgrade.fleet.report import Row, rows, table
 from upgrade.fleet.settings import FleetSettings
-from upgrade.fleet.waves import current_wave, finish_wave
+from upgrade.fleet.waves import Describe, LastState, current_wave, finish_wave
 from upgrade.notifications.messages import Message
 from upgrade.notifications.render import render, sns_variants
 from upgrade.shared.report_store import report_key
@@ -72,8 +72,7 @@ def start_wave(request: FleetRequest, sns: Sns, settings: FleetSettings) -> Wave
 
 def finish(request: FinishRequest, sfn: StepFunctions, sns: Sns, settings: FleetSettings) -> FleetState:
     wave = current_wave(request.fleet)
-    last_state = lambda name: sfn.last_recorded_state(settings.child_execution_arn(name))  # noqa: E731
-    state = finish_wave(request.fleet, request.results, _describer(sfn, settings), last_state)
+    state = finish_wave(request.fleet, request.results, _describer(sfn, settings), _last_state(sfn, settings))
     _publish(messages.wave_finished(state, wave, request.execution), sns, settings)
     if state.done and state.mode == "upgrade":  # a fleet preflight ends with its table
         _publish(messages.ended(state, request.execution), sns, settings)
@@ -94,8 +93,14 @@ def preflight_table(
     return FleetReport(location=location, ready=ready, not_ready=not_ready)
 
 
-def _describer(sfn: StepFunctions, settings: FleetSettings) -> Any:
+def _describer(sfn: StepFunctions, settings: FleetSettings) -> Describe:
+    """A child execution by name: DescribeExecution, None when it was never started."""
     return lambda name: sfn.find_execution(settings.child_execution_arn(name))
+
+
+def _last_state(sfn: StepFunctions, settings: FleetSettings) -> LastState:
+    """A child execution's state when it stopped (GetExecutionHistory): where the upgrade records its failure."""
+    return lambda name: sfn.last_recorded_state(settings.child_execution_arn(name))
 
 
 def _publish(message: Message, sns: Sns, settings: FleetSettings) -> None:
