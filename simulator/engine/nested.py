@@ -21,7 +21,7 @@ ends. Three things are added here:
   ``.sync:2`` result is DescribeExecution's, in PascalCase (``Status``, ``Output``), as AWS hands it over.
 * No task token: a ``.sync:2`` task ends when its child does (or at its own TimeoutSeconds). moto also listens
   for a task token on it, which the harness's token waits (simulator.engine.callbacks) would time out at once.
-* No real sleep between DescribeExecution polls (moto waits half a second of wall time between them).
+* DescribeExecution when a child has ended, rather than every half second of wall time (moto's loop).
 """
 
 from __future__ import annotations
@@ -34,9 +34,6 @@ from typing import Any
 from unittest import mock
 
 import botocore.session
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
-    state_task_service_callback,
-)
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ResourceCondition
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (
     StateTaskServiceSfn,
@@ -54,10 +51,9 @@ PATCHED = (
     (StateTaskServiceSfn, "_to_boto_request"),
     (StateTaskServiceSfn, "_from_boto_response"),
     (ExecutionWorker, "_execution_logic"),
-    (state_task_service_callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK"),
 )
 SYNC_EVENTS_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule"
-_POLL_SECONDS = 0.1  # a wave's parent threads poll while one child runs: more often would slow it
+_POLL_SECONDS = 0.5  # a waiting task's DescribeExecution when no execution ended meanwhile
 
 
 @cache
@@ -79,11 +75,18 @@ def nested_executions(authorizer: Authorizer, one_at_a_time: Callable[[str], boo
     turn = threading.Lock()
     start_child = StateTaskServiceSfn._eval_execution
     normalise_parameters = StateTaskServiceSfn._normalise_parameters
-    wait_for_child = StateTaskServiceSfn._eval_sync
+    ended = threading.Condition()
 
     def until_child_ends(self: StateTaskServiceSfn, env: Any, sync_resolver: Any, **waits: Any) -> Any:
-        without_token = {**waits, "callback_endpoint": None, "heartbeat_endpoint": None}
-        return wait_for_child(self, env=env, sync_resolver=sync_resolver, **without_token)
+        # DescribeExecution when an execution has ended (or every _POLL_SECONDS), not every half second of wall
+        # time: a wave's waiting tasks would otherwise keep the one running child from the interpreter
+        while env.is_running():
+            described = sync_resolver()
+            if described:
+                return described
+            with ended:
+                ended.wait(timeout=_POLL_SECONDS)
+        return None
 
     def api_parameters(
         self: StateTaskServiceSfn,
@@ -118,8 +121,12 @@ def nested_executions(authorizer: Authorizer, one_at_a_time: Callable[[str], boo
         # moto's SendTaskSuccess looks for the token in every execution's environment: one waiting for its turn
         # has none until it runs, so it gets an empty one now
         self.env = self._get_evaluation_environment()
-        with turn:
-            run_execution(self)
+        try:
+            with turn:
+                run_execution(self)
+        finally:
+            with ended:
+                ended.notify_all()
 
     with (
         mock.patch.object(StateTaskServiceSfn, "_eval_execution", as_parent),
@@ -127,6 +134,5 @@ def nested_executions(authorizer: Authorizer, one_at_a_time: Callable[[str], boo
         mock.patch.object(StateTaskServiceSfn, "_normalise_parameters", api_parameters),
         mock.patch.object(StateTaskServiceSfn, "_normalise_response", api_response),
         mock.patch.object(ExecutionWorker, "_execution_logic", taking_turns),
-        mock.patch.object(state_task_service_callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", _POLL_SECONDS),
     ):
         yield
