@@ -75,6 +75,7 @@ FLEET_HANDLERS: Mapping[str, str] = {
     "FleetStartWaveFunction": "fleet.handler.start_wave",
     FLEET_FINISH_WAVE_FUNCTION: "fleet.handler.finish_wave",
     FLEET_PREFLIGHT_TABLE_FUNCTION: "fleet.handler.preflight_table",
+    "FleetFailedFunction": "fleet.handler.failed",
 }
 
 # functions started by something else than the state machine: EventBridge, a function URL, SNS

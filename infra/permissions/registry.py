@@ -43,6 +43,7 @@ RDS_POLICIES: Mapping[str, PolicyBuilder] = {
     "FleetStartWaveFunction": notifications.no_rds,
     "FleetFinishWaveFunction": notifications.no_rds,
     "FleetPreflightTableFunction": notifications.no_rds,
+    "FleetFailedFunction": notifications.no_rds,
     # not steps of the state machine: a function URL, an EventBridge target, an SNS subscriber
     "ApprovalDecisionFunction": notifications.no_rds,
     "WakeFunction": notifications.no_rds,

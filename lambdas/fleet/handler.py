@@ -28,3 +28,6 @@ preflight_table = payload_handler(
         request, clients.stepfunctions, clients.s3, clients.sns, fleet_settings()
     ),
 )
+failed = payload_handler(
+    "fleet_failed", steps.FailedRequest, lambda request, clients: steps.failed(request, clients.sns, fleet_settings())
+)

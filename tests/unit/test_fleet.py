@@ -261,3 +261,18 @@ def test_a_fleet_too_large_for_the_state_quota_is_refused_before_anything_starts
         {"name": "big", "strategy": "in_place", "targets": {"13": "15.13"}, "clusters": list(world)[:300]}
     )
     assert len(plan_fleet(fits, tuple(world), FakeRds(world), "run").clusters) == 300  # type: ignore[arg-type]
+
+
+def test_a_failed_fleet_step_says_what_had_finished_and_the_next_attempt() -> None:
+    from upgrade.fleet.messages import fleet_failed
+
+    state = _three_waves()
+    state = finish_wave(state, _results(state, set()), _failed_child, lambda name: None)
+    message = fleet_failed("pg13", "in_place", state, "Lambda.ServiceException", "Rate exceeded", "run-1")
+    assert message.title == "fleet pg13 stopped: Lambda.ServiceException"
+    assert message.body == [
+        "Lambda.ServiceException: Rate exceeded",
+        "Outcomes so far:",
+        "dev-1: upgraded 13.20 -> 15.13 (execution fleet-dev-1-to-15-13)",
+    ]
+    assert '"attempt": 2' in message.next_steps[0].text

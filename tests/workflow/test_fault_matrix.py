@@ -460,11 +460,12 @@ NOT_EXERCISED = {
     "states:StopExecution@fleet": "Step Functions stops a fleet's child when the fleet is stopped; no run is stopped",
 }
 
-# fleet runs whose authorizations count too: a stopped fleet (a child's failure read from its history) and a
-# fleet preflight (the table written to the report bucket)
+# fleet runs whose authorizations count too: a stopped fleet (a child's failure read from its history), a
+# fleet preflight (the table written to the report bucket), a fleet refused at planning (its failure message)
 FLEET_RUNS = (
     ("fleet-canary-fails", {}),
     ("fleet-canary-fails", {"mode": "preflight", "name": "pg-check"}),
+    ("fleet-canary-fails", {"clusters": ["dev-1", "elsewhere-db"]}),  # refused at planning: the failure message
 )
 
 

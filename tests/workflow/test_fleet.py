@@ -172,6 +172,13 @@ def test_a_fleet_naming_a_cluster_outside_the_configuration_starts_nothing(cdk_o
     assert outcome["execution_error"]["error"] == "InvalidFleetInput"
     assert "not in the deployment's configuration" in outcome["execution_error"]["cause"]
     assert outcome["upgrade_executions"] == []
+    [message] = [n for n in outcome["notifications"] if n["event"] == "fleet_failed"]
+    assert message["subject"].endswith("fleet small could not start")
+    assert (
+        "InvalidFleetInput: not in the deployment's configuration (add them to cdk.json and deploy first): "
+        in (message["message"])
+    )
+    assert "No cluster was started." in message["message"]
 
 
 def test_without_the_managed_rule_permissions_no_child_starts(cdk_out: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,7 +18,7 @@ def planned(state: FleetState, execution: str) -> Message:
     body += [outcome.line for outcome in state.with_status("skipped")]
     what = "preflight (report only)" if state.mode == "preflight" else f"{len(state.waves)} waves"
     return _message(
-        state,
+        (state.name, state.strategy),
         execution,
         "fleet_started",
         "info",
@@ -33,7 +33,7 @@ def wave_started(state: FleetState, wave: Wave, execution: str) -> Message:
         f"fleet {state.name}: {wave.name} started, {len(wave.clusters)} clusters, "
         f"at most {state.max_concurrency} at once"
     )
-    return _message(state, execution, "fleet_wave_started", "info", title, body)
+    return _message((state.name, state.strategy), execution, "fleet_wave_started", "info", title, body)
 
 
 def wave_finished(state: FleetState, wave: Wave, execution: str) -> Message:
@@ -45,7 +45,7 @@ def wave_finished(state: FleetState, wave: Wave, execution: str) -> Message:
     body = [o.line for o in outcomes]
     if not state.done and state.bake_seconds:
         body.append(f"The next wave starts after {state.bake_seconds} seconds of bake time.")
-    return _message(state, execution, "fleet_wave_finished", severity, title, body)
+    return _message((state.name, state.strategy), execution, "fleet_wave_finished", severity, title, body)
 
 
 def ended(state: FleetState, execution: str) -> Message:
@@ -59,12 +59,28 @@ def ended(state: FleetState, execution: str) -> Message:
     steps = [again] if failed or not_started else []
     if state.stopped:
         body = [state.stop_reason, f"Not started ({len(not_started)}): {', '.join(o.cluster_id for o in not_started)}"]
-        return _message(state, execution, "fleet_stopped", "failure", f"fleet {state.name} stopped", body, steps)
+        return _message(
+            (state.name, state.strategy),
+            execution,
+            "fleet_stopped",
+            "failure",
+            f"fleet {state.name} stopped",
+            body,
+            steps,
+        )
     succeeded = state.with_status("succeeded")
     verb = "checked" if state.mode == "preflight" else "upgraded"
     title = f"fleet {state.name} finished: {len(succeeded)} {verb}, {len(failed)} failed"
     body = [o.line for o in failed]
-    return _message(state, execution, "fleet_finished", "warning" if failed else "success", title, body, steps)
+    return _message(
+        (state.name, state.strategy),
+        execution,
+        "fleet_finished",
+        "warning" if failed else "success",
+        title,
+        body,
+        steps,
+    )
 
 
 def preflight_table(state: FleetState, execution: str, text: str, location: str, not_ready: list[str]) -> Message:
@@ -73,11 +89,47 @@ def preflight_table(state: FleetState, execution: str, text: str, location: str,
     body = [*text.splitlines(), f"Rows as JSON, with every blocker and warning: {location}"]
     steps = [NextStep(text="Fix what each blocked cluster's report names, then run the fleet preflight again")]
     steps = steps if not_ready else []
-    return _message(state, execution, "fleet_preflight", "warning" if not_ready else "success", title, body, steps)
+    return _message(
+        (state.name, state.strategy),
+        execution,
+        "fleet_preflight",
+        "warning" if not_ready else "success",
+        title,
+        body,
+        steps,
+    )
+
+
+def fleet_failed(name: str, strategy: str, state: FleetState | None, error: str, text: str, execution: str) -> Message:
+    """One of the fleet's own steps failed: before the plan nothing started; after it, say what had."""
+    body = [f"{error}: {text}"]
+    if state is None:
+        body.append("No cluster was started.")
+        steps = [NextStep(text="Fix what the error names, then start the fleet again")]
+        title = f"fleet {name} could not start"
+        return _message((name, strategy), execution, "fleet_failed", "failure", title, body, steps)
+    started = [o.line for o in state.outcomes if o.status in ("succeeded", "failed")]
+    body += ["Outcomes so far:", *started] if started else ["No cluster had finished."]
+    steps = [
+        NextStep(
+            text="Clusters of a wave that was running go on as their own executions (see each one). Once the "
+            f'error is fixed, start the fleet again with "attempt": {state.attempt + 1}: clusters already on their '
+            "target are skipped"
+        )
+    ]
+    return _message(
+        (state.name, state.strategy),
+        execution,
+        "fleet_failed",
+        "failure",
+        f"fleet {name} stopped: {error}",
+        body,
+        steps,
+    )
 
 
 def _message(
-    state: FleetState,
+    fleet: tuple[str, str],
     execution: str,
     event: str,
     severity: Severity,
@@ -85,18 +137,19 @@ def _message(
     body: list[str],
     next_steps: list[NextStep] | None = None,
 ) -> Message:
+    name, strategy = fleet
     facts = [
-        Fact(label="Fleet", value=state.name),
-        Fact(label="Strategy", value=STRATEGY_LABELS.get(state.strategy, state.strategy)),
+        Fact(label="Fleet", value=name),
+        Fact(label="Strategy", value=STRATEGY_LABELS.get(strategy, strategy)),
         Fact(label="Execution", value=execution),
     ]
     return Message(
         event=event,
         severity=severity,
-        cluster_id=f"fleet {state.name}",
+        cluster_id=f"fleet {name}",
         title=title,
         facts=facts,
         body=body,
         next_steps=next_steps or [],
-        thread_id=f"fleet-{state.name}-{execution}",
+        thread_id=f"fleet-{name}-{execution}",
     )

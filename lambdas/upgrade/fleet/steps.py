@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel
@@ -40,6 +41,17 @@ class WaveItems(BaseModel):
 
     name: str
     clusters: list[dict[str, Any]]
+
+
+class FailedRequest(BaseModel):
+    """The fleet's state when one of its own steps failed: the input, the plan if there is one, the failure."""
+
+    input: dict[str, Any]
+    execution: str
+
+
+class Notified(BaseModel):
+    event: str
 
 
 class FleetReport(BaseModel):
@@ -91,6 +103,28 @@ def preflight_table(
     not_ready = [row.cluster_id for row in found if row.verdict != "ready"]
     _publish(messages.preflight_table(request.fleet, request.execution, text, location, not_ready), sns, settings)
     return FleetReport(location=location, ready=ready, not_ready=not_ready)
+
+
+def failed(request: FailedRequest, sns: Sns, settings: FleetSettings) -> Notified:
+    """Say which step of the fleet failed, what had started, and what to do."""
+    state = request.input
+    failure = state.get("failure") or {}
+    planned = FleetState.model_validate(state["fleet"]) if isinstance(state.get("fleet"), dict) else None
+    name, strategy = str(state.get("name") or "?"), str(state.get("strategy") or "?")
+    error, text = str(failure.get("Error")), _error_text(failure)
+    message = messages.fleet_failed(name, strategy, planned, error, text, request.execution)
+    _publish(message, sns, settings)
+    return Notified(event=message.event)
+
+
+def _error_text(failure: dict[str, Any]) -> str:
+    """A Lambda error's cause is its JSON (errorType, errorMessage, stackTrace): the message is what a person reads."""
+    cause = str(failure.get("Cause") or "")
+    try:
+        parsed = json.loads(cause)
+    except ValueError:
+        return cause
+    return str(parsed.get("errorMessage", cause)) if isinstance(parsed, dict) else cause
 
 
 def _describer(sfn: StepFunctions, settings: FleetSettings) -> Describe:
