@@ -401,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
                 notes.append(f"{name}: the simulator could not run it ({type(error).__name__}: {error})")
                 scenarios[name], extras[name] = ScenarioMetrics(None, None, None, None), {"outcome": "not run"}
         demo_switchover = measure_demo_switchover(cdk_out, notes)
+        notes.append(fleet_note(cdk_out))
     synth_s = time_synth(notes)
     if args.skip_suite:
         suite_s = previous_suite_seconds(args.output)
@@ -423,6 +424,25 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"\nWrote {args.output}")
     return 0
+
+
+FLEET_CLUSTERS = 12  # a canary of two and waves of 25 (one wave here); the 100-cluster figures: benchmarks/fleet.py
+
+
+def fleet_note(cdk_out: Path) -> str:
+    """What a fleet costs its parent execution: transitions and history events per cluster, the largest state."""
+    from benchmarks.fleet import run as run_fleet
+
+    try:
+        found = run_fleet(FLEET_CLUSTERS, cdk_out)
+    except Exception as error:  # report it; the other figures stand
+        return f"fleet: the simulator could not run it ({type(error).__name__}: {error})"
+    return (
+        f"fleet of {FLEET_CLUSTERS} ({found['status']}, {found['wall_seconds']} s): parent transitions "
+        f"{found['parent_transitions']} ({found['parent_transitions'] / FLEET_CLUSTERS:.1f} per cluster), history "
+        f"events {found['parent_history_events']} ({found['history_events_per_cluster']} per cluster), largest "
+        f"state {found['largest_state_bytes']} bytes"
+    )
 
 
 def _assumptions(import_runs: int) -> list[str]:

@@ -237,6 +237,30 @@ def _id_of(item: str | ClusterEntry) -> str:
     return item if isinstance(item, str) else item.id
 
 
+# --- fleets ---------------------------------------------------------------------------------
+
+
+class FleetEntry(BaseModel):
+    """A fleet kept in the configuration: its input (as in the console, README "Fleets"), maybe a schedule."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    input: dict[str, Any]
+    """The fleet input, validated at synth with the fleet's own model (lambdas/upgrade/fleet)."""
+
+    schedule: ScheduleConfig | None = None
+
+    @property
+    def name(self) -> str:
+        return str(self.input.get("name", ""))
+
+    def scheduled_execution_name(self) -> str:
+        """``scheduled-fleet-<name>`` (``-a<attempt>``): a schedule firing twice cannot start the fleet twice; each
+        cluster's own execution name is deterministic too (README, Fleets)."""
+        attempt = self.input.get("attempt", 1)
+        return f"scheduled-fleet-{self.name}" + (f"-a{attempt}" if attempt != 1 else "")
+
+
 # --- notifications and database access ------------------------------------------------------
 
 
@@ -313,6 +337,9 @@ class DeploymentConfig(BaseModel):
     patching the X-Ray SDK adds about as much to every cold start as boto3 itself (docs/benchmark.md). Lambda's and
     Step Functions' active tracing record every invocation either way."""
 
+    fleets: tuple[FleetEntry, ...] = ()
+    """Optional: fleets (many clusters in waves) started by a schedule, or kept here to start by hand."""
+
     @property
     def cluster_ids(self) -> tuple[str, ...]:
         return tuple(_id_of(item) for item in self.clusters)
@@ -325,6 +352,10 @@ class DeploymentConfig(BaseModel):
     @property
     def scheduled(self) -> tuple[ClusterEntry, ...]:
         return tuple(entry for entry in self.entries if entry.schedule is not None)
+
+    @property
+    def scheduled_fleets(self) -> tuple[FleetEntry, ...]:
+        return tuple(fleet for fleet in self.fleets if fleet.schedule is not None)
 
     @property
     def emails(self) -> tuple[str, ...]:
@@ -359,6 +390,7 @@ def parse_config(raw: Any, source: str = _CONTEXT_SOURCE) -> DeploymentConfig:
     problems = [
         problem for index, item in enumerate(config.clusters) for problem in _execution_input_problems(index, item)
     ]
+    problems += _fleet_problems(config)
     if problems:
         raise ConfigError(f"invalid {source}: {'; '.join(problems)}")
     return config
@@ -397,6 +429,31 @@ def _execution_input_problems(index: int, item: str | ClusterEntry) -> list[str]
     except errors.InvalidUpgradeInput as refused:
         return [_config_path(index, problem) for problem in _runtime_problems(str(refused))]
     return []
+
+
+def _fleet_problems(config: DeploymentConfig) -> list[str]:
+    """Each fleet's input as the fleet's first step would judge it, plus what synth knows better: the clusters it
+    names (list or canary) must be configured, and fleet names must differ (they name scheduled executions)."""
+    _runtime_models()  # puts lambdas/ on the path
+    from upgrade.fleet.models import InvalidFleetInput, parse_fleet_input
+
+    problems: list[str] = []
+    configured = set(config.cluster_ids)
+    for index, fleet in enumerate(config.fleets):
+        where = f"fleets[{index}].input"
+        try:
+            given = parse_fleet_input(fleet.input)
+        except InvalidFleetInput as refused:
+            problems.append(f"{where}: {str(refused).removeprefix('invalid fleet input: ')}")
+            continue
+        for field, named in (("clusters", given.clusters), ("plan.canary", given.plan.canary)):
+            missing = [cluster for cluster in named if cluster not in configured]
+            if missing:
+                problems.append(f"{where}.{field}: not in clusters: {', '.join(missing)}")
+    duplicates = _duplicates([fleet.name for fleet in config.fleets])
+    if duplicates:
+        problems.append(f"fleets: duplicate names: {', '.join(duplicates)}")
+    return problems
 
 
 def _runtime_models() -> tuple[Any, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_iam as iam
@@ -21,7 +22,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.config import ClusterEntry
+from infra.config import ClusterEntry, FleetEntry, ScheduleConfig
 
 START_EXECUTION_TARGET = f"arn:{Aws.PARTITION}:scheduler:::aws-sdk:sfn:startExecution"
 RETRY_ATTEMPTS = 4
@@ -39,6 +40,8 @@ class UpgradeSchedules(Construct):
         entries: Iterable[ClusterEntry],
         state_machine: sfn.IStateMachine,
         dead_letter_queue: sqs.IQueue,
+        fleets: Iterable[FleetEntry] = (),
+        fleet_state_machine: sfn.IStateMachine | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.group = scheduler.CfnScheduleGroup(self, "Group", name=Aws.STACK_NAME)
@@ -52,14 +55,33 @@ class UpgradeSchedules(Construct):
         )
         state_machine.grant_start_execution(self.role)
         dead_letter_queue.grant_send_messages(self.role)
+        self._dead_letter_arn = dead_letter_queue.queue_arn
         self.schedules = {
-            entry.id: self._schedule(entry, state_machine.state_machine_arn, dead_letter_queue.queue_arn)
+            entry.id: self._schedule(
+                entry.id,
+                _scheduled(entry.schedule),
+                state_machine.state_machine_arn,
+                {"Name": entry.scheduled_execution_name(), "Input": entry.execution_input()},
+                f"aurora-upgrade: {entry.id} to {entry.target_engine_version} ({entry.strategy})",
+            )
             for entry in entries
         }
+        fleets = tuple(fleets)
+        if fleets:
+            assert fleet_state_machine is not None, "fleet schedules start the fleet state machine"
+            fleet_state_machine.grant_start_execution(self.role)
+        for fleet in fleets:
+            self.schedules[f"fleet.{fleet.name}"] = self._schedule(
+                f"fleet.{fleet.name}",  # "." is in no cluster id: no clash with a cluster's schedule
+                _scheduled(fleet.schedule),
+                fleet_state_machine.state_machine_arn if fleet_state_machine else "",
+                {"Name": fleet.scheduled_execution_name(), "Input": fleet.input},
+                f"aurora-upgrade: fleet {fleet.name}",
+            )
 
-    def _schedule(self, entry: ClusterEntry, state_machine_arn: str, dead_letter_arn: str) -> scheduler.CfnSchedule:
-        schedule = entry.schedule
-        assert schedule is not None, "only entries with a schedule are scheduled"
+    def _schedule(
+        self, schedule_id: str, schedule: ScheduleConfig, machine_arn: str, start: dict[str, Any], description: str
+    ) -> scheduler.CfnSchedule:
         window = (
             scheduler.CfnSchedule.FlexibleTimeWindowProperty(
                 mode="FLEXIBLE", maximum_window_in_minutes=schedule.flexible_window_minutes
@@ -68,16 +90,16 @@ class UpgradeSchedules(Construct):
             else scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF")
         )
         start_execution = {
-            "StateMachineArn": state_machine_arn,
-            "Name": entry.scheduled_execution_name(),
-            "Input": json.dumps(entry.execution_input(), separators=(",", ":")),
+            "StateMachineArn": machine_arn,
+            "Name": start["Name"],
+            "Input": json.dumps(start["Input"], separators=(",", ":")),
         }
         return scheduler.CfnSchedule(
             self,
-            entry.id,
-            name=entry.id,
+            schedule_id,
+            name=schedule_id,
             group_name=self.group.ref,
-            description=f"aurora-upgrade: {entry.id} to {entry.target_engine_version} ({entry.strategy})",
+            description=description,
             schedule_expression=schedule.expression,
             schedule_expression_timezone=schedule.timezone,
             flexible_time_window=window,
@@ -90,6 +112,11 @@ class UpgradeSchedules(Construct):
                     maximum_retry_attempts=RETRY_ATTEMPTS,
                     maximum_event_age_in_seconds=int(MAX_EVENT_AGE.to_seconds()),
                 ),
-                dead_letter_config=scheduler.CfnSchedule.DeadLetterConfigProperty(arn=dead_letter_arn),
+                dead_letter_config=scheduler.CfnSchedule.DeadLetterConfigProperty(arn=self._dead_letter_arn),
             ),
         )
+
+
+def _scheduled(schedule: ScheduleConfig | None) -> ScheduleConfig:
+    assert schedule is not None, "only entries with a schedule are scheduled"
+    return schedule

@@ -9,12 +9,15 @@ from aws_cdk import Acknowledgment, Aws, CfnOutput, Duration, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.config import DeploymentConfig
 from infra.database_access import SECRET_SUFFIX_REASON, DatabaseAccess
 from infra.dead_letters import dead_letter_queue
 from infra.event_rules import EventRules
+from infra.fleet import FleetWorkflow, read_child_executions
 from infra.functions import MEMORY_MB, TIMEOUT, FunctionExtras, StepFunctionFactory
 from infra.notifications import Notifications
 from infra.permissions.registry import grants_for
@@ -61,6 +64,18 @@ STEP_HANDLERS: Mapping[str, str] = {
     REQUEST_APPROVAL_FUNCTION: "approval.handler.request",
     "AbandonBlueGreenFunction": "blue_green.handler.abandon",
     AWAIT_CHANGE_FUNCTION: "waits.handler.register",
+}
+
+# construct id (also the fleet ASL placeholder "${<id>Arn}") -> handler inside lambdas/
+FLEET_PLAN_FUNCTION = "FleetPlanFunction"
+FLEET_FINISH_WAVE_FUNCTION = "FleetFinishWaveFunction"
+FLEET_PREFLIGHT_TABLE_FUNCTION = "FleetPreflightTableFunction"
+FLEET_HANDLERS: Mapping[str, str] = {
+    FLEET_PLAN_FUNCTION: "fleet.handler.plan",
+    "FleetStartWaveFunction": "fleet.handler.start_wave",
+    FLEET_FINISH_WAVE_FUNCTION: "fleet.handler.finish_wave",
+    FLEET_PREFLIGHT_TABLE_FUNCTION: "fleet.handler.preflight_table",
+    "FleetFailedFunction": "fleet.handler.failed",
 }
 
 # functions started by something else than the state machine: EventBridge, a function URL, SNS
@@ -164,10 +179,7 @@ class AuroraUpgradeStack(Stack):
             for function_id in STEP_HANDLERS
         }
         for publisher in (steps[NOTIFY_FUNCTION], steps[REQUEST_APPROVAL_FUNCTION]):
-            topic.grant_publish(publisher)
-            Validations.of(_role(publisher)).acknowledge(
-                Acknowledgment(id="AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", reason=TOPIC_KEY_REASON)
-            )
+            self._may_publish(topic, publisher)
         for writer in (steps[PREFLIGHT_FUNCTION], steps[POST_UPGRADE_FUNCTION]):
             reports.allow_writing(writer, _role(writer))
         # a retried request finds its own item (same links, same expiry) before it writes
@@ -179,6 +191,10 @@ class AuroraUpgradeStack(Stack):
         workflow = UpgradeWorkflow(self, "Workflow", functions=steps)
         machine = workflow.state_machine
 
+        fleet = self._fleet(machine, topic.topic_arn, reports)
+        for publisher in fleet.values():
+            self._may_publish(topic, publisher)
+
         EventRules(
             self,
             "Events",
@@ -189,9 +205,15 @@ class AuroraUpgradeStack(Stack):
             dead_letter_queue=undelivered,
         )
         event_driven = [steps[NOTIFY_FUNCTION], wake]
-        if config.scheduled:
+        if config.scheduled or config.scheduled_fleets:
             UpgradeSchedules(
-                self, "Schedules", entries=config.scheduled, state_machine=machine, dead_letter_queue=undelivered
+                self,
+                "Schedules",
+                entries=config.scheduled,
+                state_machine=machine,
+                dead_letter_queue=undelivered,
+                fleets=config.scheduled_fleets,
+                fleet_state_machine=self.fleet_state_machine,
             )
         if slack.webhook_secret_arn:
             webhook = self._slack_webhook_function(slack.webhook_secret_arn)
@@ -206,6 +228,12 @@ class AuroraUpgradeStack(Stack):
             "StateMachineArn",
             value=machine.state_machine_arn,
             description="Start an upgrade: aws stepfunctions start-execution --state-machine-arn <this> --input ...",
+        )
+        CfnOutput(
+            self,
+            "FleetStateMachineArn",
+            value=self.fleet_state_machine.state_machine_arn,
+            description="Start a fleet upgrade in waves (README, Fleets): aws stepfunctions start-execution ...",
         )
         CfnOutput(self, "TopicArn", value=topic.topic_arn, description="Upgrade notifications")
         CfnOutput(
@@ -239,6 +267,41 @@ class AuroraUpgradeStack(Stack):
             memory_mb=memory_mb,
             timeout=timeout,
             reserved_concurrency=reserved_concurrency,
+        )
+
+    def _fleet(self, upgrade: sfn.StateMachine, topic_arn: str, reports: Reports) -> dict[str, lambda_.Function]:
+        """The fleet functions and state machine; each cluster of a fleet is an execution of ``upgrade``."""
+        environment = {
+            "TOPIC_ARN": topic_arn,
+            "CLUSTERS": ",".join(self._config.cluster_ids),
+            "UPGRADE_STATE_MACHINE_ARN": upgrade.state_machine_arn,
+        }
+        environments = {
+            function_id: environment
+            if function_id != FLEET_PREFLIGHT_TABLE_FUNCTION
+            else {**environment, "REPORT_BUCKET": reports.bucket.bucket_name}
+            for function_id in FLEET_HANDLERS
+        }
+        functions = {
+            function_id: self._function(function_id, FLEET_HANDLERS, environments[function_id])
+            for function_id in FLEET_HANDLERS
+        }
+        # a failed child's last state names the step that failed (and the preflight checks that did)
+        finish = functions[FLEET_FINISH_WAVE_FUNCTION]
+        read_child_executions(_role(finish), finish, "states:GetExecutionHistory")
+        table = functions[FLEET_PREFLIGHT_TABLE_FUNCTION]
+        read_child_executions(_role(table), table)
+        reports.allow_writing(table, _role(table))
+        self.fleet_state_machine = FleetWorkflow(
+            self, "Fleet", functions=functions, upgrade_state_machine=upgrade
+        ).state_machine
+        return functions
+
+    @staticmethod
+    def _may_publish(topic: sns.ITopic, publisher: lambda_.Function) -> None:
+        topic.grant_publish(publisher)
+        Validations.of(_role(publisher)).acknowledge(
+            Acknowledgment(id="AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", reason=TOPIC_KEY_REASON)
         )
 
     def _slack_webhook_function(self, secret_arn: str) -> lambda_.Function:

@@ -79,7 +79,7 @@ def state_machine_arns() -> tuple[str, str]:
     )
 
 
-def substitute(definition: str, values: Mapping[str, str]) -> str:
+def substitute(definition: str, values: Mapping[str, str], source: Path = ASL_PATH) -> str:
     """Replace every ``${Name}``; fail synth when the ASL and the functions drift apart.
 
     A placeholder without a function (a typo, or a step added to the ASL but not to
@@ -89,7 +89,7 @@ def substitute(definition: str, values: Mapping[str, str]) -> str:
     missing, unused = sorted(used - values.keys()), sorted(values.keys() - used)
     if missing or unused:
         raise ValueError(
-            f"{ASL_PATH.name}: placeholders without a function (add '<id>' to STEP_HANDLERS in infra/stack.py for "
+            f"{source.name}: placeholders without a function (add '<id>' to the handlers in infra/stack.py for "
             f"'${{<id>Arn}}'): {missing or 'none'}; functions the definition never uses: {unused or 'none'}"
         )
     return _PLACEHOLDER.sub(lambda match: values[match.group(1)], definition)

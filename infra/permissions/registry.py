@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from infra.permissions import blue_green, in_place, notifications, post_upgrade, preflight, preparation, recovery
+from infra.permissions import blue_green, fleet, in_place, notifications, post_upgrade, preflight, preparation, recovery
 from infra.permissions.grants import ClusterScope, Grant, PolicyBuilder
 
 # construct id of the step function -> its RDS grants
@@ -38,6 +38,12 @@ RDS_POLICIES: Mapping[str, PolicyBuilder] = {
     "RequestApprovalFunction": notifications.request_approval,
     "AbandonBlueGreenFunction": blue_green.abandon_blue_green,
     "AwaitChangeFunction": notifications.await_change,
+    # steps of the fleet state machine: only the planner reads RDS
+    "FleetPlanFunction": fleet.plan_fleet,
+    "FleetStartWaveFunction": notifications.no_rds,
+    "FleetFinishWaveFunction": notifications.no_rds,
+    "FleetPreflightTableFunction": notifications.no_rds,
+    "FleetFailedFunction": notifications.no_rds,
     # not steps of the state machine: a function URL, an EventBridge target, an SNS subscriber
     "ApprovalDecisionFunction": notifications.no_rds,
     "WakeFunction": notifications.no_rds,

@@ -29,6 +29,15 @@ class StepFunctions:
         with translated_errors():
             return dict(self._client.describe_execution(executionArn=execution_arn))
 
+    def find_execution(self, execution_arn: str) -> dict[str, Any] | None:
+        """DescribeExecution, or None when no execution has that ARN (ExecutionDoesNotExist)."""
+        try:
+            return self.describe_execution(execution_arn)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
+                return None
+            raise
+
     def last_recorded_state(self, execution_arn: str) -> dict[str, Any] | None:
         """The output of the last state that exited: the workflow state when the execution stopped.
 

@@ -71,7 +71,13 @@ _PARAMETER_TYPES: dict[str, dict[str, str]] = {
     "dynamodb": {"TableName": "table"},
     "secretsmanager": {"SecretId": "Secret"},
     "rds-data": {"resourceArn": "cluster"},
-    "states": {"stateMachineArn": "statemachine", "executionArn": "execution"},
+    # moto's interpreter starts a child execution (states:startExecution.sync:2) with the ASL's PascalCase names
+    "states": {
+        "stateMachineArn": "statemachine",
+        "executionArn": "execution",
+        "StateMachineArn": "statemachine",
+        "ExecutionArn": "execution",
+    },
     "kms": {"KeyId": "key"},
     "s3": {"Bucket": "bucket"},
     "lambda": {"FunctionName": "function"},
@@ -220,8 +226,11 @@ def role_policies(resources: dict[str, Any], resolve: Callable[[Any], Any]) -> d
         if resource["Type"] == "AWS::IAM::Role":
             for inline in resource.get("Properties", {}).get("Policies", []):
                 add(role_id, inline["PolicyDocument"])
+    # CDK moves what does not fit a role's inline policy quota into customer managed policies attached to the role
+    # (AWS::IAM::ManagedPolicy with Roles); IAM evaluates those as it does the inline ones ("Policy evaluation
+    # logic": identity-based policies, inline and managed)
     for resource in resources.values():
-        if resource["Type"] == "AWS::IAM::Policy":
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             for role in resource["Properties"].get("Roles", []):
                 role_id = role["Ref"] if isinstance(role, dict) else str(role)
                 add(role_id, resource["Properties"]["PolicyDocument"])
@@ -250,13 +259,15 @@ def function_roles(resources: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def state_machine_role(resources: dict[str, Any]) -> str | None:
-    for resource in resources.values():
+def state_machine_roles(resources: dict[str, Any], resolve: Callable[[Any], Any]) -> dict[str, str]:
+    """State machine ARN -> its execution role's logical id."""
+    found: dict[str, str] = {}
+    for logical_id, resource in resources.items():
         if resource["Type"] == "AWS::StepFunctions::StateMachine":
             role = resource["Properties"].get("RoleArn")
             if isinstance(role, dict) and "Fn::GetAtt" in role:
-                return str(role["Fn::GetAtt"][0])
-    return None
+                found[str(resolve({"Ref": logical_id}))] = str(role["Fn::GetAtt"][0])
+    return found
 
 
 # ---------------------------------------------------------------------------------------------- requests
@@ -529,20 +540,20 @@ class Authorizer:
     policies: dict[str, RolePolicy]
     roles_of_functions: dict[str, str]
     region: str
-    state_machine_role: str | None = None
+    state_machine_roles: dict[str, str] = field(default_factory=dict)  # state machine ARN -> role
     checks: list[Check] = field(default_factory=list)
     _local: threading.local = field(default_factory=threading.local)
     _lookup_clients: dict[str, Any] = field(default_factory=dict)  # the simulator's own, one per service
 
-    def policy_of(self, function: str) -> RolePolicy:
-        return self.policies.get(self.roles_of_functions.get(function, ""), RolePolicy(f"no role for {function}"))
+    def policy_of(self, principal: str) -> RolePolicy:
+        """A function's role, by its logical id; a state machine's, by its ARN."""
+        role = self.roles_of_functions.get(principal) or self.state_machine_roles.get(principal, "")
+        return self.policies.get(role, RolePolicy(f"no role for {principal}"))
 
-    def state_machine_may_invoke(self, function_arn: str) -> None:
+    def state_machine_may_invoke(self, function_arn: str, state_machine_arn: str) -> None:
         """The state machine's role must allow lambda:InvokeFunction on each function a Task state calls."""
-        role = self.state_machine_role or ""
-        policy = self.policies.get(role, RolePolicy(f"no role for the state machine ({role})"))
         request = Request("lambda:InvokeFunction", function_arn)
-        self.authorize("StateMachine", policy, "Invoke", [request])
+        self.authorize("StateMachine", self.policy_of(state_machine_arn), "Invoke", [request])
 
     def used(self) -> list[dict[str, Any]]:
         """Each distinct authorization of the run: principal, action, resource, the statements that allowed it."""
@@ -623,7 +634,12 @@ def access_denied(request: Request, role: str, principal: str, operation: str, d
     )
     code = _DENIED_CODES.get(prefix, "AccessDeniedException")
     return ClientError(
-        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": 403}}, operation
+        # a request id, as every AWS answer has (Step Functions' service integrations quote it in the task's cause)
+        {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": 403, "RequestId": "sim-denied"},
+        },
+        operation,
     )
 
 
@@ -633,7 +649,7 @@ def authorizer_for(resources: dict[str, Any], resolve: Callable[[Any], Any], reg
         policies=role_policies(resources, resolve),
         roles_of_functions=function_roles(resources),
         region=region,
-        state_machine_role=state_machine_role(resources),
+        state_machine_roles=state_machine_roles(resources, resolve),
     )
 
 

@@ -279,7 +279,7 @@ def _task_failure(env: Any, fault: TaskErrorFault, function: str) -> Exception:
 
 
 def _faulty_integration(
-    original: Callable[..., None], faults: FaultInjector, recorder: Recorder, may_invoke: Callable[[str], None]
+    original: Callable[..., None], faults: FaultInjector, recorder: Recorder, may_invoke: Callable[[str, str], None]
 ) -> Callable[..., None]:
     """Wrap the interpreter's Lambda integration: a state's task fault fires before the invoke.
 
@@ -293,7 +293,8 @@ def _faulty_integration(
         limits.verify_task_input(env, state, parameters.get("Payload"))
         function = function_name(str(parameters["FunctionName"]))
         try:
-            may_invoke(str(parameters["FunctionName"]))
+            machine = str(env.states.context_object.context_object_data["StateMachine"]["Id"])
+            may_invoke(str(parameters["FunctionName"]), machine)
         except ClientError as denied:
             refused = TaskErrorFault(
                 kind="task_error", state=state, error="Lambda.AWSLambdaException", message=str(denied)
@@ -406,7 +407,7 @@ def local_lambdas(
     task_faults: FaultInjector | None = None,
     recorder: Recorder | None = None,
     token_waits: TokenWaits | None = None,
-    may_invoke: Callable[[str], None] = lambda function_arn: None,
+    may_invoke: Callable[[str, str], None] = lambda function_arn, state_machine_arn: None,
 ) -> Iterator[Recorder]:
     """Route every Lambda task of the executed ASL to in-process handlers.
 

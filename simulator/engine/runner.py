@@ -36,8 +36,14 @@ from simulator.engine.harness import (
     task_fault_injector,
     task_functions,
 )
+from simulator.engine.nested import nested_executions
 from simulator.engine.service_models import share_service_models
-from simulator.engine.stack_resources import STATE_MACHINE_NAME, StackResources
+from simulator.engine.stack_resources import (
+    FLEET_STATE_MACHINE_NAME,
+    STATE_MACHINE_NAME,
+    StackResources,
+    state_machine_arn,
+)
 from simulator.engine.template import SynthesizedWorkflow, isolated_imports, load_handler, load_workflow, template_path
 from simulator.rds.endpoints import mapped_endpoints
 from simulator.rds.faults import FaultPlan
@@ -49,6 +55,7 @@ share_service_models()
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CDK_OUT = REPO / "cdk.out"
 _EXECUTION_TIMEOUT_SECONDS = 300  # real seconds; the simulated clock runs much faster
+_SECONDS_PER_FLEET_CLUSTER = 15  # real seconds a fleet may take per cluster on top of that
 
 _QUIET_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "simulated",
@@ -91,7 +98,11 @@ def deployment_for(scenario: Scenario, cdk_out: Path) -> Path:
     """The synthesis whose roles cover the scenario's clusters and secrets (simulator.engine.configuration)."""
     if not scenario.configured:
         return cdk_out
-    clusters, secrets = missing_from(cdk_out, [*scenario.before, scenario.input])
+    inputs = [*scenario.before, scenario.input]
+    if scenario.workflow == "fleet":  # a fleet's clusters are the scenario's, each with the fleet's options
+        options = scenario.input.get("upgrade") if isinstance(scenario.input.get("upgrade"), dict) else {}
+        inputs = [{**options, "cluster_id": cluster.id} for cluster in [scenario.cluster, *scenario.other_clusters]]
+    clusters, secrets = missing_from(cdk_out, inputs)
     return variant_for(cdk_out, clusters, secrets, _stale) if clusters or secrets else cdk_out
 
 
@@ -198,10 +209,12 @@ def _run_in_world(
         authorizer = authorizer_for(workflow.resources, stack.resolve, scenario.region)
         functions = _functions(workflow, stack, authorizer)
         driver = _driver(workflow, scenario, stack, functions, recorder, realism)
+        upgrade_machine = state_machine_arn(scenario.region)
         with (
             reused_clients(),
             authorizer.enforced(),
             local_lambdas(functions, task_faults, recorder, driver, authorizer.state_machine_may_invoke),
+            nested_executions(authorizer, one_at_a_time=lambda machine: machine == upgrade_machine),
             mock.patch.object(sys.modules["upgrade.shared.clock"], "now", driver.now),
         ):
             outcome = _run_all(scenario, workflow, recorder, driver)
@@ -213,7 +226,12 @@ def _run_in_world(
 def _run_all(
     scenario: Scenario, workflow: SynthesizedWorkflow, recorder: Recorder, driver: CallbackDriver
 ) -> dict[str, Any]:
-    machine_arn = _create_state_machine(workflow, scenario)
+    machine_arn = _create_state_machine(STATE_MACHINE_NAME, workflow.definition, scenario)
+    if workflow.fleet_definition is not None:
+        fleet_arn = _create_state_machine(FLEET_STATE_MACHINE_NAME, workflow.fleet_definition, scenario)
+        machine_arn = fleet_arn if scenario.workflow == "fleet" else machine_arn
+    elif scenario.workflow == "fleet":
+        raise ValueError("the synthesized template has no fleet state machine")
     base = scenario.execution_name or f"simulated-{scenario.name}"
     runs = [(f"{base}-before-{n}", given) for n, given in enumerate(scenario.before, start=1)]
     runs += [(base if n == 1 else f"{base}-rerun-{n}", scenario.input) for n in range(1, scenario.repeat + 1)]
@@ -221,7 +239,9 @@ def _run_all(
     for name, given in runs:
         recorder.reset()
         driver.reactions.clear()
-        execution = _execute(machine_arn, scenario.region, name, given)
+        clusters = 1 + len(scenario.other_clusters) if scenario.workflow == "fleet" else 0
+        timeout = _EXECUTION_TIMEOUT_SECONDS + _SECONDS_PER_FLEET_CLUSTER * clusters
+        execution = _execute(machine_arn, scenario.region, name, given, timeout)
         outcome = _collect(scenario, execution, recorder)
         outcome.update(_reactions(driver))
         earlier.append({"name": name, "status": outcome["status"], "states": outcome["states"]})
@@ -305,21 +325,21 @@ def _validate_once(definition: str) -> None:
         _VALIDATED_DEFINITIONS.add(definition)
 
 
-def _create_state_machine(workflow: SynthesizedWorkflow, scenario: Scenario) -> str:
+def _create_state_machine(name: str, definition: dict[str, Any], scenario: Scenario) -> str:
     sfn = boto3.client("stepfunctions", region_name=scenario.region)
     with mock.patch.object(StepFunctionsParserBackend, "_validate_definition", staticmethod(_validate_once)):
         machine = sfn.create_state_machine(
-            name=STATE_MACHINE_NAME,
-            definition=json.dumps(workflow.definition),
+            name=name,
+            definition=json.dumps(definition),
             roleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/simulated-state-machine",
         )
     return str(machine["stateMachineArn"])
 
 
-def _execute(machine_arn: str, region: str, name: str, given: dict[str, Any]) -> dict[str, Any]:
+def _execute(machine_arn: str, region: str, name: str, given: dict[str, Any], timeout: float) -> dict[str, Any]:
     sfn = boto3.client("stepfunctions", region_name=region)
     started = sfn.start_execution(stateMachineArn=machine_arn, name=name[:80], input=json.dumps(given))
-    deadline = time.monotonic() + _EXECUTION_TIMEOUT_SECONDS
+    deadline = time.monotonic() + timeout
     while True:
         execution = sfn.describe_execution(executionArn=started["executionArn"])
         if execution["status"] != "RUNNING" or time.monotonic() > deadline:
@@ -356,6 +376,8 @@ def _collect(scenario: Scenario, execution: dict[str, Any], recorder: Recorder) 
         "history_events": len(execution["history"]),
         "largest_state_bytes": _largest_state_bytes(execution["history"]),
         "reports": _stored_reports(scenario.region),
+        "engine_versions": {c["DBClusterIdentifier"]: c.get("EngineVersion") for c in clusters},
+        "upgrade_executions": _upgrade_executions(scenario.region),
         "lambda_invocations": len(recorder.invocations),
         "error": _error(recorder, execution["description"])
         if execution["description"]["status"] != "SUCCEEDED"
@@ -385,6 +407,14 @@ def _largest_state_bytes(history: list[dict[str, Any]]) -> int:
             if isinstance(details, dict):
                 sizes += [len(str(details[key]).encode()) for key in ("input", "output") if key in details]
     return max(sizes)
+
+
+def _upgrade_executions(region: str) -> list[dict[str, str]]:
+    """Every execution of the upgrade state machine (a fleet's children), oldest first."""
+    sfn = boto3.client("stepfunctions", region_name=region)
+    pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn(region))
+    executions = [e for page in pages for e in page["executions"]]
+    return [{"name": e["name"], "status": e["status"]} for e in sorted(executions, key=lambda e: e["startDate"])]
 
 
 def _stored_reports(region: str) -> list[dict[str, Any]]:

@@ -18,8 +18,12 @@ from simulator.engine.template import ACCOUNT, STACK_NAME, topic_arn
 STATE_MACHINE_NAME = f"{STACK_NAME}-upgrade"
 
 
-def state_machine_arn(region: str) -> str:
-    return f"arn:aws:states:{region}:{ACCOUNT}:stateMachine:{STATE_MACHINE_NAME}"
+# infra/fleet.py names the fleet's after its stack too
+FLEET_STATE_MACHINE_NAME = f"{STACK_NAME}-fleet"
+
+
+def state_machine_arn(region: str, name: str = STATE_MACHINE_NAME) -> str:
+    return f"arn:aws:states:{region}:{ACCOUNT}:stateMachine:{name}"
 
 
 def function_url(logical_id: str, region: str) -> str:
@@ -105,7 +109,7 @@ class StackResources:
         if kind == "AWS::SNS::Topic":
             return topic_arn(name, self._region)
         if kind == "AWS::StepFunctions::StateMachine":
-            return state_machine_arn(self._region)
+            return state_machine_arn(self._region, self._state_machine_name(name))
         if kind == "AWS::Lambda::Function":
             return name
         raise ValueError(f"the simulator cannot resolve Ref {name} ({kind})")
@@ -119,7 +123,7 @@ class StackResources:
             function = target["Fn::GetAtt"][0] if isinstance(target, dict) and "Fn::GetAtt" in target else logical_id
             return function_url(str(function), self._region)
         if kind == "AWS::StepFunctions::StateMachine" and attribute == "Name":
-            return STATE_MACHINE_NAME
+            return self._state_machine_name(logical_id)
         if kind == "AWS::Events::Rule" and attribute == "Arn":
             return f"arn:aws:events:{self._region}:{ACCOUNT}:rule/{logical_id}"
         if kind == "AWS::KMS::Key" and attribute == "Arn" and logical_id in self.physical:
@@ -129,6 +133,9 @@ class StackResources:
         if kind == "AWS::DynamoDB::Table" and attribute == "Arn":
             return f"arn:aws:dynamodb:{self._region}:{ACCOUNT}:table/{logical_id}"
         raise ValueError(f"the simulator cannot resolve {logical_id}.{attribute} ({kind})")
+
+    def _state_machine_name(self, logical_id: str) -> str:
+        return str(self.resolve(self._resources[logical_id]["Properties"].get("StateMachineName", STATE_MACHINE_NAME)))
 
     def environment(self, variables: dict[str, Any]) -> dict[str, str]:
         """A function's environment, every value resolved; unresolvable ones are left out."""

@@ -32,10 +32,11 @@ class FunctionSpec:
 
 @dataclass(frozen=True)
 class SynthesizedWorkflow:
-    definition: dict[str, Any]
+    definition: dict[str, Any]  # the upgrade state machine's
     functions: dict[str, FunctionSpec]
     topic_logical_ids: list[str]
     resources: dict[str, Any]
+    fleet_definition: dict[str, Any] | None = None  # the fleet state machine's (infra/fleet.py)
 
     def function_arn(self, logical_id: str, region: str) -> str:
         return f"arn:aws:lambda:{region}:{ACCOUNT}:function:{logical_id}"
@@ -48,11 +49,17 @@ def template_path(cdk_out: Path) -> Path:
 def load_workflow(cdk_out: Path, region: str) -> SynthesizedWorkflow:
     template = json.loads(template_path(cdk_out).read_text())
     resources: dict[str, Any] = template["Resources"]
-    machines = [r for r in resources.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
-    if len(machines) != 1:
-        raise ValueError(f"expected one state machine in the template, found {len(machines)}")
     resolver = _Resolver(resources, region)
-    definition = json.loads(resolver.text(machines[0]["Properties"]["DefinitionString"]))
+    machines = {
+        resolver.text(r["Properties"]["StateMachineName"]): json.loads(
+            resolver.text(r["Properties"]["DefinitionString"])
+        )
+        for r in resources.values()
+        if r["Type"] == "AWS::StepFunctions::StateMachine"
+    }
+    if f"{STACK_NAME}-upgrade" not in machines:
+        raise ValueError(f"no {STACK_NAME}-upgrade state machine in the template, found {sorted(machines)}")
+    definition = machines[f"{STACK_NAME}-upgrade"]
     functions = {
         logical_id: FunctionSpec(
             logical_id=logical_id,
@@ -65,7 +72,11 @@ def load_workflow(cdk_out: Path, region: str) -> SynthesizedWorkflow:
     }
     topics = [logical_id for logical_id, r in resources.items() if r["Type"] == "AWS::SNS::Topic"]
     return SynthesizedWorkflow(
-        definition=definition, functions=functions, topic_logical_ids=topics, resources=resources
+        definition=definition,
+        functions=functions,
+        topic_logical_ids=topics,
+        resources=resources,
+        fleet_definition=machines.get(f"{STACK_NAME}-fleet"),
     )
 
 
@@ -100,6 +111,7 @@ class _Resolver:
             "AWS::Partition": "aws",
             "AWS::Region": self._region,
             "AWS::AccountId": ACCOUNT,
+            "AWS::StackName": STACK_NAME,
             "AWS::URLSuffix": "amazonaws.com",
         }
         if name in pseudo:
@@ -107,6 +119,9 @@ class _Resolver:
         kind = self._resources[name]["Type"]
         if kind == "AWS::SNS::Topic":
             return topic_arn(name, self._region)
+        if kind == "AWS::StepFunctions::StateMachine":  # the fleet's definition names the upgrade state machine
+            machine_name = self.text(self._resources[name]["Properties"]["StateMachineName"])
+            return f"arn:aws:states:{self._region}:{ACCOUNT}:stateMachine:{machine_name}"
         raise ValueError(f"unsupported Ref {name} ({kind})")
 
 

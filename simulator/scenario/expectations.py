@@ -37,6 +37,15 @@ def unmet(expect: Expectation | None, outcome: dict[str, Any]) -> list[str]:
         )
         if expect.error_contains not in text:
             problems.append(f"error should contain {expect.error_contains!r}, got {text!r}")
+    versions = outcome.get("engine_versions", {})
+    problems += [
+        f"{cluster}: expected engine version {wanted}, got {versions.get(cluster)}"
+        for cluster, wanted in expect.engine_versions.items()
+        if versions.get(cluster) != wanted
+    ]
+    started = len(outcome.get("upgrade_executions", []))
+    if expect.upgrade_executions is not None and expect.upgrade_executions != started:
+        problems.append(f"upgrade_executions: expected {expect.upgrade_executions}, got {started}")
     messages = "\n".join(f"{n['subject']}\n{n['message']}" for n in outcome.get("notifications", []))
     problems += [f"no notification contains {text!r}" for text in expect.notification_contains if text not in messages]
     return problems

@@ -87,6 +87,10 @@ class Expectation(_Model):
     states_not_visited: list[str] = []
     error_contains: str | None = None
     notification_contains: list[str] = []
+    engine_versions: dict[str, str] = Field(default={}, description="cluster -> its engine version at the end")
+    upgrade_executions: int | None = Field(
+        default=None, description="executions of the upgrade state machine at the end (a fleet's children)"
+    )
 
 
 DurationKind = Literal[
@@ -151,6 +155,9 @@ class Scenario(_Model):
     region: str = "us-east-1"
     cluster: ClusterSpec
     other_clusters: list[ClusterSpec] = []
+    workflow: Literal["upgrade", "fleet"] = Field(
+        default="upgrade", description="the state machine the input starts: one upgrade, or a fleet (README, Fleets)"
+    )
     input: dict[str, Any]
     execution_name: str | None = None
     faults: list[dict[str, Any]] = []

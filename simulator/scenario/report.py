@@ -14,12 +14,12 @@ def clock(seconds: float) -> str:
 
 def render(scenario: Scenario, outcome: dict[str, Any]) -> str:
     request = scenario.input
-    lines = [
-        f"Scenario {scenario.name}: {request.get('cluster_id')} -> {request.get('target_engine_version')} "
-        f"({request.get('strategy')})",
-        "",
-        "Simulated time  Step",
-    ]
+    what = (
+        f"fleet {request.get('name')} of {len(request.get('clusters') or [])} clusters"
+        if scenario.workflow == "fleet"
+        else f"{request.get('cluster_id')} -> {request.get('target_engine_version')}"
+    )
+    lines = [f"Scenario {scenario.name}: {what} ({request.get('strategy')})", "", "Simulated time  Step"]
     for event in outcome["timeline"]:
         at = clock(event["at_seconds"])
         if event["kind"] == "wait":
@@ -42,6 +42,11 @@ def render(scenario: Scenario, outcome: dict[str, Any]) -> str:
         f"Snapshots: {', '.join(s['id'] + ' (' + s['status'] + ')' for s in outcome['snapshots']) or 'none'}",
     ]
     lines += _real_databases(outcome.get("real_databases"))
+    if scenario.workflow == "fleet":  # each cluster's own execution, as the fleet started it
+        lines += [
+            "Upgrade executions: "
+            + (", ".join(f"{e['name']} {e['status']}" for e in outcome["upgrade_executions"]) or "none")
+        ]
     for note in outcome["notifications"]:
         lines += ["", f"Notification: {note['subject']}", *("  " + line for line in note["message"].splitlines())]
     problems = outcome.get("expectations_unmet") or []

@@ -46,6 +46,17 @@ SCHEDULED: dict[str, Any] = {
         "schedule": {"expression": "at(2031-03-01T04:00:00)", "enabled": False},
     },
 }
+# a fleet kept in the configuration and started by a schedule (README, Fleets)
+FLEET = {
+    "input": {
+        "name": "pg13",
+        "clusters": ["orders-db", "reports-db"],
+        "targets": {"13": "15.13"},
+        "strategy": "in_place",
+        "plan": {"canary": ["reports-db"], "bake_seconds": 3600},
+    },
+    "schedule": {"expression": "cron(0 2 ? * SAT *)", "timezone": "Europe/Paris"},
+}
 TEST_CONTEXT = {
     "aurora-upgrade": {
         "clusters": [SCHEDULED["prod-db"], SCHEDULED["orders-db"], "reports-db"],
@@ -57,6 +68,7 @@ TEST_CONTEXT = {
             },
         },
         "notification_emails": [EMAILS[1]],
+        "fleets": [FLEET],
     }
 }
 # where the tests pretend the stack is deployed, to turn the template's intrinsics into values
@@ -106,7 +118,8 @@ def deployed(value: Any, resources: dict[str, Any]) -> Any:
         if target in pseudo:
             return pseudo[target]
         if resources.get(target, {}).get("Type") == "AWS::StepFunctions::StateMachine":
-            return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STACK_NAME}-upgrade"
+            name = deployed(resources[target]["Properties"]["StateMachineName"], resources)
+            return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
         return target
     if "Fn::GetAtt" in value:
         resource, attribute = value["Fn::GetAtt"]
@@ -154,6 +167,15 @@ class Synthesized:
 
     def of_type(self, resource_type: str) -> dict[str, Json]:
         return {lid: res for lid, res in self.resources.items() if res["Type"] == resource_type}
+
+    def state_machine(self, construct_id: str = "Workflow") -> tuple[str, Json]:
+        """(logical id, resource) of a state machine: the upgrade's (construct Workflow) or the fleet's (Fleet)."""
+        [found] = [
+            (lid, res)
+            for lid, res in self.of_type("AWS::StepFunctions::StateMachine").items()
+            if lid.startswith(f"{construct_id}StateMachine")
+        ]
+        return found
 
     def function(self, construct_id: str) -> tuple[str, Json]:
         """(logical id, properties) of the Lambda created with this construct id."""

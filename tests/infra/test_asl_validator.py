@@ -29,6 +29,13 @@ def test_the_synthesized_definition_is_valid_asl(synthesized, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_the_fleet_definition_is_valid_asl(synthesized, tmp_path):
+    definition = load_workflow(synthesized.outdir, "eu-west-2").fleet_definition
+    assert definition is not None and "RunWave" in definition["States"]
+    done = _validate(definition, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_the_validator_rejects_a_broken_choice(synthesized, tmp_path):
     definition = load_workflow(synthesized.outdir, "eu-west-2").definition
     definition["States"]["GreenReady"]["Choices"][0].pop("Next")

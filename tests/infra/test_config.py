@@ -356,3 +356,36 @@ def test_the_documented_example_is_a_valid_configuration() -> None:
     config = parse_config(yaml.safe_load(match.group(1)))
     assert [entry.id for entry in config.scheduled] == ["prod-db", "orders-db"]
     assert config.notifications.slack.chatbot is not None and config.notifications.slack.webhook_secret_arn
+
+
+def _fleet(**changes: Any) -> Json:
+    given: Json = {"name": "pg13", "clusters": ["prod-db"], "targets": {"16": "17.4"}, "strategy": "in_place"}
+    return {"input": {**given, **changes}}
+
+
+def test_a_configured_fleet_is_validated_at_synth_with_the_fleets_own_model() -> None:
+    config = parse_config(
+        _config(fleets=[_fleet(), {**_fleet(name="later"), "schedule": {"expression": "rate(7 days)"}}])
+    )
+    assert [fleet.name for fleet in config.fleets] == ["pg13", "later"]
+    assert [fleet.name for fleet in config.scheduled_fleets] == ["later"]
+    assert config.scheduled_fleets[0].scheduled_execution_name() == "scheduled-fleet-later"
+
+
+@pytest.mark.parametrize(
+    ("fleets", "named"),
+    [
+        (
+            [_fleet(clusters=["prod-db", "elsewhere-db"])],
+            r"fleets\[0\]\.input\.clusters: not in clusters: elsewhere-db",
+        ),
+        ([_fleet(plan={"canary": ["nope-db"]})], r"fleets\[0\]\.input\.plan\.canary: not in clusters: nope-db"),
+        ([_fleet(plan={"max_concurrency": 0})], r"fleets\[0\]\.input: plan\.max_concurrency: "),
+        ([_fleet(target={"major": 17})], r"fleets\[0\]\.input: input: .*either targets"),
+        ([_fleet(), _fleet()], r"fleets: duplicate names: pg13"),
+        ([{**_fleet(), "schedule": {"expression": "every sunday"}}], r"fleets\[0\]\.schedule\.expression: Value error"),
+    ],
+)
+def test_a_bad_fleet_stops_synth_naming_the_field(fleets: list[Json], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        parse_config(_config(fleets=fleets))

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from simulator.enforcement.iam import Request, lambda_permission_allows, role_policies
-from simulator.engine.stack_resources import StackResources, state_machine_arn
+from simulator.engine.stack_resources import FLEET_STATE_MACHINE_NAME, StackResources, state_machine_arn
 
 REGION = "us-east-1"
 
@@ -67,7 +67,8 @@ def test_the_scheduler_role_may_start_this_state_machine_and_nothing_else(templa
         target = schedule["Properties"]["Target"]
         role = policies[target["RoleArn"]["Fn::GetAtt"][0]]
         machine = json.loads(resolve(target["Input"]))["StateMachineArn"]
-        assert machine == state_machine_arn(REGION)
+        # a cluster's schedule starts the upgrade, a configured fleet's the fleet
+        assert machine in (state_machine_arn(REGION), state_machine_arn(REGION, FLEET_STATE_MACHINE_NAME))
         assert role.decide(Request("states:StartExecution", machine)).allowed
         assert not role.decide(Request("states:StartExecution", machine + "-other")).allowed
         assert not role.decide(

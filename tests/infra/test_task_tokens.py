@@ -114,7 +114,7 @@ def test_no_other_function_touches_the_tokens_or_completes_tasks(synthesized: Sy
 
 
 def test_the_state_machine_is_named_as_the_callbacks_expect(synthesized: Synthesized) -> None:
-    [machine] = synthesized.of_type("AWS::StepFunctions::StateMachine").values()
+    _, machine = synthesized.state_machine()
     assert synthesized.flatten(machine["Properties"]["StateMachineName"]) == "<AWS::StackName>-upgrade"
 
 

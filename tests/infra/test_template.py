@@ -339,7 +339,7 @@ def test_named_rds_resources_belong_to_configured_clusters(synthesized: Synthesi
 
 
 def _state_machine(synthesized: Synthesized) -> tuple[str, Json]:
-    [(logical_id, machine)] = synthesized.of_type("AWS::StepFunctions::StateMachine").items()
+    logical_id, machine = synthesized.state_machine()
     return logical_id, machine["Properties"]
 
 

@@ -32,7 +32,8 @@ def _schedules(synthesized: Synthesized) -> dict[str, Json]:
 
 def test_one_schedule_per_scheduled_cluster_in_the_stack_group(synthesized: Synthesized) -> None:
     schedules = _schedules(synthesized)
-    assert sorted(schedules) == sorted(synthesized.scheduled)  # the bare id "reports-db" has none
+    # the bare id "reports-db" has none; the configured fleet has its own
+    assert sorted(schedules) == sorted([*synthesized.scheduled, "fleet.pg13"])
     [(group_id, group)] = synthesized.of_type("AWS::Scheduler::ScheduleGroup").items()
     assert group["Properties"]["Name"] == {"Ref": "AWS::StackName"}
     assert all(properties["GroupName"] == {"Ref": group_id} for properties in schedules.values())
@@ -91,7 +92,26 @@ def test_schedules_retry_and_dead_letter(synthesized: Synthesized) -> None:
         assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}}
 
 
-def test_the_scheduler_role_may_only_start_this_state_machine(synthesized: Synthesized) -> None:
+def test_a_configured_fleet_schedule_starts_the_fleet_state_machine_under_a_deterministic_name(
+    synthesized: Synthesized,
+) -> None:
+    from conftest import FLEET
+
+    from upgrade.fleet.models import parse_fleet_input
+
+    properties = _schedules(synthesized)["fleet.pg13"]
+    assert properties["ScheduleExpression"] == "cron(0 2 ? * SAT *)"
+    assert properties["ScheduleExpressionTimezone"] == "Europe/Paris"
+    start_execution = json.loads(synthesized.deployed(properties["Target"]["Input"]))
+    assert start_execution["StateMachineArn"] == (
+        f"arn:aws:states:{synthesized.region}:{synthesized.account}:stateMachine:AuroraUpgradeStack-fleet"
+    )
+    assert start_execution["Name"] == "scheduled-fleet-pg13"
+    assert json.loads(start_execution["Input"]) == FLEET["input"]
+    parse_fleet_input(json.loads(start_execution["Input"]))  # the fleet's first step accepts it
+
+
+def test_the_scheduler_role_may_only_start_the_two_state_machines(synthesized: Synthesized) -> None:
     roles = {target["RoleArn"]["Fn::GetAtt"][0] for target in (p["Target"] for p in _schedules(synthesized).values())}
     [role_id] = roles
     trust = synthesized.resources[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
@@ -103,10 +123,12 @@ def test_the_scheduler_role_may_only_start_this_state_machine(synthesized: Synth
             "Principal": {"Service": "scheduler.amazonaws.com"},
         }
     ]
-    [machine_id] = synthesized.of_type("AWS::StepFunctions::StateMachine")
+    machine_id, _ = synthesized.state_machine()
+    fleet_id, _ = synthesized.state_machine("Fleet")  # a configured fleet has a schedule
     [queue_id] = synthesized.of_type("AWS::SQS::Queue")
     assert synthesized.action_resource_pairs(synthesized.role_statements(role_id)) == {
         ("states:StartExecution", f"<{machine_id}>"),
+        ("states:StartExecution", f"<{fleet_id}>"),
         ("sqs:SendMessage", f"<{queue_id}.Arn>"),
         ("sqs:GetQueueAttributes", f"<{queue_id}.Arn>"),
         ("sqs:GetQueueUrl", f"<{queue_id}.Arn>"),

@@ -5,12 +5,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from simulator.engine import nested
 from simulator.engine.harness import PATCHED
 from simulator.rds.realism import missing_moto_internals
 
 
 def test_moto_entry_points_still_exist():
-    missing = [f"{owner.__name__}.{name}" for owner, name in PATCHED if not hasattr(owner, name)]
+    patched = [*PATCHED, *nested.PATCHED]
+    missing = [f"{owner.__name__}.{name}" for owner, name in patched if not hasattr(owner, name)]
     assert missing == []
     assert missing_moto_internals() == []
 

@@ -451,7 +451,16 @@ NOT_EXERCISED = {
     "rds:DeleteGlobalCluster@AbandonBlueGreen": "backing out of a global member's deployment (rejected approval)",
     "states:GetExecutionHistory@Notify": "the safety net reads a stopped run's history; moto sends no status events",
     "Schedules": "EventBridge Scheduler starts executions; the template test checks its role",
+    "states:StopExecution@fleet": "Step Functions stops a fleet's child when the fleet is stopped; no run is stopped",
 }
+
+# fleet runs whose authorizations count too: a stopped fleet (a child's failure read from its history), a
+# fleet preflight (the table written to the report bucket), a fleet refused at planning (its failure message)
+FLEET_RUNS = (
+    ("fleet-canary-fails", {}),
+    ("fleet-canary-fails", {"mode": "preflight", "name": "pg-check"}),
+    ("fleet-canary-fails", {"clusters": ["dev-1", "elsewhere-db"]}),  # refused at planning: the failure message
+)
 
 
 def _not_exercised(principal: str, action: str) -> bool:
@@ -466,28 +475,35 @@ def _not_exercised(principal: str, action: str) -> bool:
 def test_every_permission_is_needed_by_a_run(matrix: Matrix) -> None:
     from fnmatch import fnmatchcase
 
-    from simulator.enforcement.iam import function_roles, role_policies
+    from simulator.enforcement.iam import function_roles, role_policies, state_machine_roles
     from simulator.engine.stack_resources import StackResources
 
     resources = load_workflow(matrix.cdk_out, "us-east-1").resources
-    policies = role_policies(resources, StackResources(resources, "us-east-1").resolve)
-    principals = {role: function for function, role in function_roles(resources).items()}
+    resolve = StackResources(resources, "us-east-1").resolve
+    policies = role_policies(resources, resolve)
+    principals = {role: {function} for function, role in function_roles(resources).items()}
+    # a state machine invokes its functions as "StateMachine" and starts and reads child executions as itself
+    principals |= {role: {"StateMachine", machine} for machine, role in state_machine_roles(resources, resolve).items()}
     used = [a for variant in VARIANTS for a in matrix.baseline(variant).outcome["authorizations"]]
+    for name, changes in FLEET_RUNS:
+        raw = Scenario.load(SCENARIOS / f"{name}.json").model_dump()
+        fleet = Scenario.model_validate({**raw, "input": {**raw["input"], **changes}, "expect": None})
+        used += run_scenario(fleet, matrix.cdk_out)["authorizations"]
     unneeded = []
     for role, policy in policies.items():
-        principal = principals.get(role, "StateMachine" if role.startswith("WorkflowStateMachine") else role)
+        named = principals.get(role, {role})
         for statement in policy.statements:
             for action in statement.actions:
-                if _not_exercised(principal, action):
+                if any(_not_exercised(principal, action) for principal in named):
                     continue
                 needed = any(
-                    a["principal"] == principal
+                    a["principal"] in named
                     and fnmatchcase(a["action"].lower(), action.lower())
                     and a["allowed_by"] == [statement.sid]
                     for a in used
                 )
                 if not needed:
-                    unneeded.append(f"{principal} {statement.sid} {action}")
+                    unneeded.append(f"{sorted(named)} {statement.sid} {action}")
     assert unneeded == [], "\n".join(unneeded)
 
 
