@@ -486,7 +486,7 @@ def test_every_permission_is_needed_by_a_run(matrix: Matrix) -> None:
     principals |= {role: {"StateMachine", machine} for machine, role in state_machine_roles(resources, resolve).items()}
     used = [a for variant in VARIANTS for a in matrix.baseline(variant).outcome["authorizations"]]
     for name, changes in FLEET_RUNS:
-        raw = Scenario.load(SCENARIOS / f"{name}.json").model_dump()
+        raw = shipped(name).model_dump()
         fleet = Scenario.model_validate({**raw, "input": {**raw["input"], **changes}, "expect": None})
         used += run_scenario(fleet, matrix.cdk_out)["authorizations"]
     unneeded = []
