@@ -95,8 +95,7 @@ def test_schedules_retry_and_dead_letter(synthesized: Synthesized) -> None:
 def test_a_configured_fleet_schedule_starts_the_fleet_state_machine_under_a_deterministic_name(
     synthesized: Synthesized,
 ) -> None:
-    from conftest import FLEET
-
+    from tests.infra.conftest import FLEET
     from upgrade.fleet.models import parse_fleet_input
 
     properties = _schedules(synthesized)["fleet.pg13"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import boto3
 import pytest
@@ -160,14 +161,14 @@ def test_after_a_failed_switchover_the_advised_delete_then_the_same_input_upgrad
     """The failure message's next steps, followed: delete the deployment with green, start the same input again."""
     execute = runner._execute
 
-    def follow_advice_then_execute(machine_arn: str, region: str, name: str, given: dict) -> dict:
+    def follow_advice_then_execute(machine_arn: str, region: str, name: str, given: dict, *rest: Any) -> dict:
         if "-before-" not in name:  # the second run: first do what the first one's failure message says
             failure = next(n for n in runner._notifications(region) if "FAILED at CheckSwitchover" in n["subject"])
             advised = re.search(ADVISED_DELETE, failure["message"])
             assert advised is not None, failure["message"]
             rds = boto3.client("rds", region_name=region)
             rds.delete_blue_green_deployment(BlueGreenDeploymentIdentifier=advised[1], DeleteTarget=True)
-        return execute(machine_arn, region, name, given)
+        return execute(machine_arn, region, name, given, *rest)
 
     monkeypatch.setattr(runner, "_execute", follow_advice_then_execute)
     scenario = Scenario.load(SCENARIOS / "switchover-failed-rerun.json").model_copy(update={"expect": None})
