@@ -3,12 +3,12 @@ simulated RDS drives through its hooks, including what a run may do twice or und
 
 from __future__ import annotations
 
-import glob
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from simulator.databases import replication
+from simulator.databases import replication, servers
 from simulator.databases.rehearsal import Rehearsal
 from simulator.databases.servers import ServerError
 
@@ -21,14 +21,22 @@ def _scalar(server, database: str, sql: str):
         session.close()
 
 
-def test_a_seed_that_fails_leaves_no_server_behind(tmp_path: Path) -> None:
+def test_a_seed_that_fails_leaves_no_server_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seed = tmp_path / "broken.sql"
     seed.write_text("CREATE TABLE t (id int PRIMARY KEY);\nINSERT INTO missing_table VALUES (1);\n")
-    before = set(glob.glob("/tmp/rehearsal-blue-*"))
+    # the directories this test's servers got (other tests may start servers of their own meanwhile)
+    made: list[str] = []
+    mkdtemp = servers.tempfile.mkdtemp
+
+    def recorded(*args: Any, **kwargs: Any) -> str:
+        made.append(mkdtemp(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(servers.tempfile, "mkdtemp", recorded)
     failed = r"seed broken\.sql on the blue server \(13\.20\) failed: .*missing_table"
     with pytest.raises(ServerError, match=failed), Rehearsal("13.20", "14.18", seed):
         pass
-    assert set(glob.glob("/tmp/rehearsal-blue-*")) == before
+    assert made and [root for root in made if Path(root).exists()] == []
 
 
 def test_a_second_green_replaces_the_first_and_replicates_from_blue() -> None:
