@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from simulator.engine.template import ACCOUNT, STACK_NAME, topic_arn
+from simulator.engine.template import ACCOUNT, STACK_NAME, pseudo_parameters, topic_arn
 
 # infra/workflow.py names the state machine after its stack
 STATE_MACHINE_NAME = f"{STACK_NAME}-upgrade"
@@ -94,13 +94,7 @@ class StackResources:
         return {key: self.resolve(item) for key, item in value.items()}
 
     def _ref(self, name: str) -> str:
-        pseudo = {
-            "AWS::Partition": "aws",
-            "AWS::Region": self._region,
-            "AWS::AccountId": ACCOUNT,
-            "AWS::StackName": STACK_NAME,
-            "AWS::URLSuffix": "amazonaws.com",
-        }
+        pseudo = pseudo_parameters(self._region)
         if name in pseudo:
             return pseudo[name]
         if name in self.physical:

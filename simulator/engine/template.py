@@ -107,13 +107,7 @@ class _Resolver:
         raise ValueError(f"unsupported attribute {logical_id}.{attribute} ({kind})")
 
     def _ref(self, name: str) -> str:
-        pseudo = {
-            "AWS::Partition": "aws",
-            "AWS::Region": self._region,
-            "AWS::AccountId": ACCOUNT,
-            "AWS::StackName": STACK_NAME,
-            "AWS::URLSuffix": "amazonaws.com",
-        }
+        pseudo = pseudo_parameters(self._region)
         if name in pseudo:
             return pseudo[name]
         kind = self._resources[name]["Type"]
@@ -123,6 +117,17 @@ class _Resolver:
             machine_name = self.text(self._resources[name]["Properties"]["StateMachineName"])
             return f"arn:aws:states:{self._region}:{ACCOUNT}:stateMachine:{machine_name}"
         raise ValueError(f"unsupported Ref {name} ({kind})")
+
+
+def pseudo_parameters(region: str) -> dict[str, str]:
+    """CloudFormation's pseudo parameters as the simulated deployment has them."""
+    return {
+        "AWS::Partition": "aws",
+        "AWS::Region": region,
+        "AWS::AccountId": ACCOUNT,
+        "AWS::StackName": STACK_NAME,
+        "AWS::URLSuffix": "amazonaws.com",
+    }
 
 
 def topic_arn(logical_id: str, region: str) -> str:
