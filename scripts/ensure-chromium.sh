@@ -12,19 +12,8 @@ if browser=$(command -v chromium); then
     exit 0
 fi
 
-if [[ $(id -u) -eq 0 ]]; then
-    as_root=()
-elif command -v sudo >/dev/null 2>&1; then
-    as_root=(sudo)
-else
-    echo "error: Chromium is not installed, and installing it needs root or sudo" >&2
-    exit 1
-fi
-
-echo "chromium not found; installing Debian's chromium package" >&2
-${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get update >&2
-${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y --no-install-recommends chromium >&2
+echo "chromium not found" >&2
+bash "$(dirname "$0")/apt-install.sh" chromium
 
 if ! browser=$(command -v chromium); then
     echo "error: installed chromium but found no chromium on PATH" >&2

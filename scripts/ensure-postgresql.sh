@@ -23,19 +23,8 @@ if bin_dir=$(find_bin); then
     exit 0
 fi
 
-if [[ $(id -u) -eq 0 ]]; then
-    as_root=()
-elif command -v sudo >/dev/null 2>&1; then
-    as_root=(sudo)
-else
-    echo "error: PostgreSQL is not installed, and installing it needs root or sudo" >&2
-    exit 1
-fi
-
-echo "PostgreSQL server binaries not found; installing Debian's postgresql package" >&2
-${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get update >&2
-${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y --no-install-recommends postgresql >&2
+echo "PostgreSQL server binaries not found" >&2
+bash "$(dirname "$0")/apt-install.sh" postgresql
 
 if ! bin_dir=$(find_bin); then
     echo "error: installed postgresql but found no initdb/pg_ctl under /usr/lib/postgresql/*/bin" >&2
