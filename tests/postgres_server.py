@@ -10,12 +10,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
-import pwd
 import re
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +19,15 @@ import pg8000.native
 import pytest
 
 from aws import postgres
+from simulator.databases import servers
 from upgrade.database.sql import Executor
 
 SERVER_GLOB = "/usr/lib/postgresql/*/bin"
 ENSURE = "scripts/ensure-postgresql.sh"
 SUPERUSER = "test"
+# logical replication and prepared transactions: the SQL checks about them need a server that has them
+SETTINGS = {"wal_level": "logical", "max_prepared_transactions": "10", "max_replication_slots": "10"}
+free_port = servers.free_port
 
 
 @dataclass(frozen=True)
@@ -58,21 +57,12 @@ def newest_bin_dir() -> Path | None:
     return Path(max(candidates, key=major)) if candidates else None
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def server_user_prefix() -> list[str]:
-    """The command prefix that runs a server program: initdb and postgres refuse to run as root."""
-    if os.geteuid() != 0:
-        return []
+    """The command prefix that runs a server program as the postgres OS user when the tests run as root."""
     try:
-        pwd.getpwnam("postgres")  # Debian's package creates the postgres OS user for exactly this
-    except KeyError:
-        pytest.fail(f"running as root and there is no 'postgres' OS user to run initdb as: run {ENSURE}")
-    return ["runuser", "-u", "postgres", "--"]
+        return servers.as_server_user()
+    except servers.ServerError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")
@@ -83,50 +73,19 @@ def pg_server() -> Iterator[Server]:
 
 @contextlib.contextmanager
 def started_server(bin_dir: Path | None = None) -> Iterator[Server]:
-    """initdb + start on a free port; stopped and removed on exit. ``bin_dir``: default Debian's newest."""
+    """initdb + start on a free port (simulator.databases.servers, as the rehearsal starts its servers); stopped and
+    removed on exit. ``bin_dir``: default Debian's newest."""
     bin_dir = bin_dir or newest_bin_dir()
     if bin_dir is None:
         pytest.fail(f"no PostgreSQL server binaries under {SERVER_GLOB}: run {ENSURE} (installs Debian's postgresql)")
-    as_user = server_user_prefix()
-    # root's default TMPDIR may not be traversable by postgres; /tmp always is
-    root = Path(tempfile.mkdtemp(prefix="pg-prechecks-", dir="/tmp" if as_user else None))
-    if as_user:
-        owner = pwd.getpwnam("postgres")
-        os.chown(root, owner.pw_uid, owner.pw_gid)
-    data, log = root / "data", root / "server.log"
-    port = free_port()
-    options = (
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c wal_level=logical "
-        "-c max_prepared_transactions=10 -c max_replication_slots=10"
-    )
-
-    def run(*command: str) -> None:
-        subprocess.run([*as_user, *command], cwd=root, check=True, capture_output=True, text=True, timeout=60)
-
     try:
-        try:
-            run(
-                str(bin_dir / "initdb"),
-                "-N",
-                "-D",
-                str(data),
-                "-U",
-                SUPERUSER,
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--locale=C",
-            )
-            run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
-        except subprocess.CalledProcessError as error:
-            server_log = log.read_text() if log.exists() else ""
-            pytest.fail(f"could not start PostgreSQL from {bin_dir}: {error.stderr}\n{server_log}")
-        yield Server("127.0.0.1", port, SUPERUSER, bin_dir, root)
+        started = servers.start_from(bin_dir, "test", str(bin_dir.parent), SETTINGS, superuser=SUPERUSER)
+    except servers.ServerError as error:
+        pytest.fail(f"could not start PostgreSQL from {bin_dir}: {error}")
+    try:
+        yield Server(started.host, started.port, SUPERUSER, bin_dir, started.root)
     finally:
-        if (data / "postmaster.pid").exists():
-            with contextlib.suppress(subprocess.SubprocessError):
-                run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(root, ignore_errors=True)
+        servers.stop(started)
 
 
 @pytest.fixture

@@ -84,7 +84,8 @@ def client_tool(name: str) -> Path:
     return path
 
 
-def _as_server_user() -> list[str]:
+def as_server_user() -> list[str]:
+    """The command prefix that runs a server program: initdb and postgres refuse to run as root."""
     if os.geteuid() != 0:
         return []
     try:
@@ -96,21 +97,27 @@ def _as_server_user() -> list[str]:
     return ["runuser", "-u", "postgres", "--"]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
 def start(role: str, version: str, settings: dict[str, str]) -> Server:
-    """initdb + start; on any failure nothing is left behind."""
-    bin_dir = binaries_for(version)
-    as_user = _as_server_user()
+    """initdb + start the installed server of ``version``; on any failure nothing is left behind."""
+    return start_from(binaries_for(version), role, version, settings)
+
+
+def start_from(bin_dir: Path, role: str, version: str, settings: dict[str, str], superuser: str = SUPERUSER) -> Server:
+    """initdb + start the binaries of ``bin_dir`` on a free port (trust authentication for ``superuser``, fsync off:
+    the data is thrown away); on any failure nothing is left behind."""
+    as_user = as_server_user()
+    # root's default TMPDIR may not be traversable by the postgres OS user; /tmp always is
     root = Path(tempfile.mkdtemp(prefix=f"rehearsal-{role}-", dir="/tmp"))
     if as_user:
         owner = pwd.getpwnam("postgres")
         os.chown(root, owner.pw_uid, owner.pw_gid)
-    server = Server(role, version, "127.0.0.1", _free_port(), bin_dir, root)
+    server = Server(role, version, "127.0.0.1", free_port(), bin_dir, root)
     options = " ".join(
         [f"-p {server.port}", f"-k {root}", "-c listen_addresses=127.0.0.1", "-c fsync=off"]
         + [f"-c {name}={value}" for name, value in settings.items()]
@@ -124,7 +131,7 @@ def start(role: str, version: str, settings: dict[str, str]) -> Server:
             "-D",
             str(root / "data"),
             "-U",
-            SUPERUSER,
+            superuser,
             "--auth=trust",
             "-E",
             "UTF8",
@@ -155,7 +162,7 @@ def stop(server: Server) -> None:
     if (server.root / "data" / "postmaster.pid").exists():
         with contextlib.suppress(subprocess.SubprocessError, OSError, ServerError):
             _run(
-                _as_server_user(),
+                as_server_user(),
                 server.root,
                 str(server.bin_dir / "pg_ctl"),
                 "-D",
