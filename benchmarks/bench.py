@@ -144,17 +144,14 @@ def _layer_import_root(layer: Path) -> Path:
     return layer / "python" if (layer / "python").is_dir() else layer
 
 
-def measure_boto3(region: str, runs: int, notes: list[str]) -> float | None:
-    """A bare ``import boto3`` in the same kind of fresh interpreter and environment: the handlers' yardstick."""
-    bare = DeployedFunction("Boto3", "Boto3", "boto3.handler", DEFAULT_MEMORY_MB, Path(), (), {})
-    return _import_ms("boto3", [], _lambda_environment(bare, region), runs, notes)
-
-
 def measure_handlers(
     functions: list[DeployedFunction], region: str, runs: int, notes: list[str]
-) -> dict[str, HandlerMetrics]:
-    """Cold import (median of ``runs`` fresh interpreters) and package size, per function."""
+) -> tuple[dict[str, HandlerMetrics], float | None]:
+    """Cold import (median of ``runs`` fresh interpreters) and package size, per function; and the yardstick, a bare
+    ``import boto3`` in the same environment, measured alternately with every handler module (so that a change of
+    load or a cold file cache weighs on both alike): the median of all its samples."""
     measured: dict[tuple[str, tuple[Path, ...]], float | None] = {}
+    yardstick: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-assets-") as scratch:
         # copies without bytecode, imported with -B: our code compiles at every cold start, as from a
         # read-only /var/task; boto3, pydantic and Powertools come from the venv (in AWS: runtime, layer)
@@ -171,10 +168,19 @@ def measure_handlers(
                     str(copies[function.code_dir]),
                     *(str(_layer_import_root(copies[d])) for d in function.layer_dirs),
                 ]
-                measured[key] = _import_ms(module, path, _lambda_environment(function, region), runs, notes)
+                environment = _lambda_environment(function, region)
+                samples: list[float] = []
+                for _ in range(runs):
+                    bare, handler = (
+                        _import_ms("boto3", [], environment, notes),
+                        _import_ms(module, path, environment, notes),
+                    )
+                    yardstick += [bare] if bare is not None else []
+                    samples += [handler] if handler is not None else []
+                measured[key] = statistics.median(samples) if len(samples) == runs else None
             size = directory_bytes(function.code_dir) + sum(directory_bytes(d) for d in function.layer_dirs)
             results[function.construct_id] = HandlerMetrics(import_ms=measured[key], package_bytes=size)
-    return results
+    return results, statistics.median(yardstick) if yardstick else None
 
 
 def _lambda_environment(function: DeployedFunction, region: str) -> dict[str, str]:
@@ -189,22 +195,20 @@ def _lambda_environment(function: DeployedFunction, region: str) -> dict[str, st
     }
 
 
-def _import_ms(module: str, path: list[str], env: dict[str, str], runs: int, notes: list[str]) -> float | None:
-    samples = []
-    for _ in range(runs):
-        probe = subprocess.run(
-            [sys.executable, "-I", "-B", "-c", _IMPORT_PROBE, json.dumps(path), module],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.returncode != 0:
-            last = (probe.stderr.strip().splitlines() or ["no output"])[-1]
-            notes.append(f"import of {module} failed: {last}")
-            return None
-        samples.append(float(probe.stdout.strip().splitlines()[-1]))
-    return statistics.median(samples)
+def _import_ms(module: str, path: list[str], env: dict[str, str], notes: list[str]) -> float | None:
+    """One fresh interpreter's import of ``module``, in milliseconds (None, with a note, when it fails)."""
+    probe = subprocess.run(
+        [sys.executable, "-I", "-B", "-c", _IMPORT_PROBE, json.dumps(path), module],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        last = (probe.stderr.strip().splitlines() or ["no output"])[-1]
+        notes.append(f"import of {module} failed: {last}")
+        return None
+    return float(probe.stdout.strip().splitlines()[-1])
 
 
 def load_scenario(path: Path, notes: list[str]) -> Scenario:
@@ -387,11 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         cdk_out = _synthesized(args.cdk_out, Path(scratch), notes)
         functions = deployed_functions(cdk_out)
         region = str(json.loads(SCENARIO_FILES["blue_green"].read_text()).get("region", "us-east-1"))
-        # the yardstick before and after the handlers, so that a load change during the run shows in both
-        before = measure_boto3(region, args.import_runs, notes)
-        handlers = measure_handlers(functions, region, args.import_runs, notes)
-        after = measure_boto3(region, args.import_runs, notes)
-        boto3_ms = statistics.median([before, after]) if before is not None and after is not None else None
+        handlers, boto3_ms = measure_handlers(functions, region, args.import_runs, notes)
         scenarios: dict[str, ScenarioMetrics] = {}
         extras: dict[str, dict[str, str]] = {}
         for name in SCENARIOS:
@@ -458,8 +458,8 @@ def _assumptions(import_runs: int) -> list[str]:
         "import ms: time.perf_counter() around importlib.import_module(<handler module>) in a fresh `python -I -B`, "
         "sys.path = synthesized code asset copy (no bytecode) + our layers + the venv (Powertools layer and runtime "
         "boto3 in AWS), Lambda-like environment; "
-        f"median of {import_runs}; x boto3 = that time over a bare `import boto3` measured the same way, before "
-        "and after the handlers (the mean of the two medians)",
+        f"median of {import_runs}; x boto3 = that time over a bare `import boto3` in the same environment, measured "
+        "alternately with each handler module (the median of all those samples)",
         "package bytes: files of the function's code asset plus the layers this stack builds, unzipped (the Lambda "
         "limit is 250 MB unzipped); the AWS-managed Powertools layer is not counted",
     ]
