@@ -22,11 +22,14 @@ ends. Three things are added here:
 * No task token: a ``.sync:2`` task ends when its child does (or at its own TimeoutSeconds). moto also listens
   for a task token on it, which the harness's token waits (simulator.engine.callbacks) would time out at once.
 * DescribeExecution when a child has ended, rather than every half second of wall time (moto's loop).
+* The end of every execution is announced (``Ends``): the runner waits for its execution on that, not by calling
+  DescribeExecution in a loop, which took the interpreter's thread's turns and half of a run's time.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -69,13 +72,32 @@ def _state_machine_of(env: Any) -> str:
     return str(env.states.context_object.context_object_data["StateMachine"]["Id"])
 
 
+class Ends:
+    """Announces each execution's end to whoever waits for one."""
+
+    def __init__(self) -> None:
+        self.condition = threading.Condition()
+
+    def announce(self) -> None:
+        with self.condition:
+            self.condition.notify_all()
+
+    def wait_until(self, ended: Callable[[], bool], timeout: float, recheck: float = _POLL_SECONDS) -> None:
+        """Until ``ended()`` or ``timeout`` real seconds; ``ended()`` is asked at each end and every ``recheck``."""
+        deadline = time.monotonic() + timeout
+        with self.condition:
+            while not ended() and time.monotonic() < deadline:
+                self.condition.wait(timeout=min(recheck, max(0.0, deadline - time.monotonic())))
+
+
 @contextmanager
-def nested_executions(authorizer: Authorizer, one_at_a_time: Callable[[str], bool]) -> Iterator[None]:
+def nested_executions(authorizer: Authorizer, one_at_a_time: Callable[[str], bool]) -> Iterator[Ends]:
     """``one_at_a_time(state machine ARN)``: whether that state machine's executions take turns (the children)."""
     turn = threading.Lock()
     start_child = StateTaskServiceSfn._eval_execution
     normalise_parameters = StateTaskServiceSfn._normalise_parameters
-    ended = threading.Condition()
+    ends = Ends()
+    ended = ends.condition
 
     def until_child_ends(self: StateTaskServiceSfn, env: Any, sync_resolver: Any, **waits: Any) -> Any:
         # DescribeExecution when an execution has ended (or every _POLL_SECONDS), not every half second of wall
@@ -115,18 +137,17 @@ def nested_executions(authorizer: Authorizer, one_at_a_time: Callable[[str], boo
             start_child(self, env)
 
     def taking_turns(self: ExecutionWorker) -> None:
-        if not one_at_a_time(str(self._evaluation_details.state_machine_details.arn)):
-            run_execution(self)
-            return
-        # moto's SendTaskSuccess looks for the token in every execution's environment: one waiting for its turn
-        # has none until it runs, so it gets an empty one now
-        self.env = self._get_evaluation_environment()
         try:
+            if not one_at_a_time(str(self._evaluation_details.state_machine_details.arn)):
+                run_execution(self)
+                return
+            # moto's SendTaskSuccess looks for the token in every execution's environment: one waiting for its
+            # turn has none until it runs, so it gets an empty one now
+            self.env = self._get_evaluation_environment()
             with turn:
                 run_execution(self)
         finally:
-            with ended:
-                ended.notify_all()
+            ends.announce()
 
     with (
         mock.patch.object(StateTaskServiceSfn, "_eval_execution", as_parent),
@@ -135,4 +156,4 @@ def nested_executions(authorizer: Authorizer, one_at_a_time: Callable[[str], boo
         mock.patch.object(StateTaskServiceSfn, "_normalise_response", api_response),
         mock.patch.object(ExecutionWorker, "_execution_logic", taking_turns),
     ):
-        yield
+        yield ends

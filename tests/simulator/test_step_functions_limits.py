@@ -13,6 +13,7 @@ from moto import mock_aws
 
 from simulator.enforcement.limits import HISTORY_LIMIT_CAUSE, MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES, payload_bytes
 from simulator.engine.harness import LambdaFunction, local_lambdas
+from simulator.engine.runner import execution_history
 
 REGION = "us-east-1"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:123456789012:function:Producer"
@@ -41,12 +42,7 @@ def run() -> Iterator[Any]:
             while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
                 assert time.monotonic() < deadline, "the execution did not end"
                 time.sleep(0.02)
-            events = [
-                e
-                for page in sfn.get_paginator("get_execution_history").paginate(executionArn=arn)
-                for e in page["events"]
-            ]
-            return described, events
+            return described, execution_history(REGION, arn)
 
         yield execute
 

@@ -129,6 +129,7 @@ VARIANTS = (
     ),
 )
 
+
 # (state, kind) -> the problems found; filled by the matrix tests, checked by the last test of the module
 class Matrix:
     """Runs the variants against one synthesis, caching the fault-free runs."""
