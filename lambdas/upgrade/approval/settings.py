@@ -7,8 +7,10 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from upgrade.shared.base_model import Model
 
-class DecideSettings(BaseModel):
+
+class DecideSettings(Model):
     model_config = ConfigDict(frozen=True)
 
     TOKEN_TABLE: str = Field(min_length=3)

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 
-from pydantic import BaseModel
-
 from upgrade.fleet.models import ClusterRun, FleetState
 from upgrade.fleet.waves import Describe
+from upgrade.shared.base_model import Model
 from upgrade.shared.preflight_report import PreflightReport
 
 HEADLINES = 3  # per cluster in the table; the JSON and each cluster's report keep them all
 
 
-class Row(BaseModel):
+class Row(Model):
     cluster_id: str
     version: str
     target: str

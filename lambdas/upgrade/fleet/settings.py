@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from upgrade.shared.base_model import Model
 from upgrade.shared.settings import parse_environment
 
 
-class FleetSettings(BaseModel):
+class FleetSettings(Model):
     model_config = ConfigDict(frozen=True)
 
     TOPIC_ARN: str

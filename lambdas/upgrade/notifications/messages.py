@@ -10,8 +10,7 @@ import json
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel
-
+from upgrade.shared.base_model import Model
 from upgrade.shared.models import ApprovalLinks, StepError, WorkflowState
 
 Severity = Literal["info", "success", "warning", "failure"]
@@ -25,19 +24,19 @@ class HasLines(Protocol):
     def lines(self) -> list[str]: ...
 
 
-class Fact(BaseModel):
+class Fact(Model):
     label: str
     value: str
 
 
-class NextStep(BaseModel):
+class NextStep(Model):
     """One thing a person can do; a command is shown as code wherever the form allows."""
 
     text: str
     command: str | None = None
 
 
-class Message(BaseModel):
+class Message(Model):
     event: str
     severity: Severity
     cluster_id: str

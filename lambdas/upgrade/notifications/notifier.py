@@ -26,6 +26,7 @@ from upgrade.notifications.outcome import outcome_event, outcome_message
 from upgrade.notifications.render import render, sns_variants
 from upgrade.post_upgrade.drift import drift_report
 from upgrade.shared import clock
+from upgrade.shared.base_model import Model
 from upgrade.shared.models import ApprovalLinks, Notification, WorkflowState
 from upgrade.shared.settings import NotifierSettings
 
@@ -60,7 +61,7 @@ def notify_milestone(
     return publish(milestone_message(state, milestone, now or clock.now(), approval), sns, topic_arn)
 
 
-class EventOutcome(BaseModel):
+class EventOutcome(Model):
     published: bool
     reason: str
     notification: Notification | None = None
@@ -85,12 +86,12 @@ def publish(message: Message, sns: Sns, topic_arn: str) -> Notification:
     )
 
 
-class MilestoneRequest(BaseModel):
+class MilestoneRequest(Model):
     milestone: Milestone
     state: WorkflowState
 
 
-class NotifierRequest(BaseModel):
+class NotifierRequest(Model):
     """One of the three payloads, told apart by their keys."""
 
     event: dict[str, Any] | None = None

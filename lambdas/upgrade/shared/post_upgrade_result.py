@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from upgrade.shared.base_model import Model
 from upgrade.shared.preflight_report import ReportLocation
 
 GIB = 1024**3
@@ -17,7 +18,7 @@ SUMMARY_ENTRIES_PER_LIST = 20
 _PER_DATABASE_LISTS = ("analyze", "extensions_updated", "extensions_failed", "unreachable", "leftover")
 
 
-class _State(BaseModel):
+class _State(Model):
     model_config = ConfigDict(extra="ignore")
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from upgrade.shared.base_model import Model
 
 Status = Literal["pass", "warn", "fail", "skipped"]
 _ORDER = {"fail": 0, "warn": 1, "skipped": 2, "pass": 3}
@@ -24,7 +26,7 @@ SUMMARY_ROWS_IN_ALL = 60
 SUMMARY_DETAIL_CHARS = 300
 
 
-class Evidence(BaseModel):
+class Evidence(Model):
     """One offending object: where it is, and what is wrong with it."""
 
     model_config = ConfigDict(extra="ignore")
@@ -35,7 +37,7 @@ class Evidence(BaseModel):
     detail: str
 
 
-class CheckResult(BaseModel):
+class CheckResult(Model):
     model_config = ConfigDict(extra="ignore")
 
     id: str  # stable, e.g. "P1-prepared-transactions" or "CP-valid-target"
@@ -73,7 +75,7 @@ class CheckResult(BaseModel):
         return len(self.evidence) if self.evidence_total is None else self.evidence_total
 
 
-class ReportLocation(BaseModel):
+class ReportLocation(Model):
     """Where the whole report was written: an S3 object, and the console page that opens it."""
 
     model_config = ConfigDict(extra="ignore")
@@ -94,7 +96,7 @@ class ReportLocation(BaseModel):
         )
 
 
-class PreflightReport(BaseModel):
+class PreflightReport(Model):
     model_config = ConfigDict(extra="ignore")
 
     cluster_id: str
