@@ -1,7 +1,5 @@
 """Lambda entry points of the event-woken waits; the logic lives in upgrade.waiting.task_tokens."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import ConfigDict

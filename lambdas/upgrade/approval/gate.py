@@ -7,8 +7,6 @@ links; the POST of that page decides. Each approval is used once: the item is de
 token taken) by the first decision, so a replayed or second click finds nothing.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 from datetime import UTC, datetime

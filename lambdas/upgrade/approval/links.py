@@ -5,8 +5,6 @@ sends the same links. A link's signature covers its id, decision and expiry: cha
 them (turning an approve link into a reject link, stretching its life) makes it worthless.
 """
 
-from __future__ import annotations
-
 import base64
 import hashlib
 import hmac

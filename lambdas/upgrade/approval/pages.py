@@ -1,7 +1,5 @@
 """The pages a person sees at the approval link; everything interpolated is HTML-escaped."""
 
-from __future__ import annotations
-
 from html import escape
 
 from upgrade.approval.links import LinkFields

@@ -1,7 +1,5 @@
 """The approval functions' environment, parsed per call; a missing variable fails with its name."""
 
-from __future__ import annotations
-
 import os
 from typing import TypeVar
 

@@ -5,8 +5,6 @@ child's own history, reports and messages stay with the child (its report in S3,
 so the parent's state grows by a few hundred bytes per cluster (a 100-cluster fleet stays far below 256 KiB).
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, model_validator
@@ -57,7 +55,7 @@ class WavePlan(_Strict):
     failure_threshold: int = Field(default=1, ge=1, description="failed clusters in a wave that stop the fleet")
 
     @model_validator(mode="after")
-    def _one_way_to_cut_waves(self) -> WavePlan:
+    def _one_way_to_cut_waves(self) -> "WavePlan":
         if self.wave_tag is not None and self.wave_size is not None:
             raise ValueError("give wave_tag or wave_size, not both")
         return self
@@ -78,7 +76,7 @@ class FleetInput(_Strict):
     attempt: int = Field(default=1, ge=1, le=99, description="start again what an earlier attempt left failed")
 
     @model_validator(mode="after")
-    def _consistent(self) -> FleetInput:
+    def _consistent(self) -> "FleetInput":
         if bool(self.clusters) == (self.select is not None):
             raise ValueError("name the clusters either by list (clusters) or by tag (select), one of the two")
         if bool(self.targets) == (self.target is not None):

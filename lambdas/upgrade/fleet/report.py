@@ -5,8 +5,6 @@ every check and verdict; the whole report is in S3, named by ``location``); the 
 with DescribeExecution rather than carrying every report through its own state, which would not fit 256 KiB.
 """
 
-from __future__ import annotations
-
 import json
 
 from upgrade.fleet.models import ClusterRun, FleetState

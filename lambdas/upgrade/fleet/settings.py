@@ -1,7 +1,5 @@
 """The fleet functions' environment: the topic, the configured clusters, the upgrade state machine."""
 
-from __future__ import annotations
-
 from pydantic import ConfigDict, Field
 
 from upgrade.shared.base_model import Model

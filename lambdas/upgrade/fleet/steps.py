@@ -1,7 +1,5 @@
 """The fleet state machine's steps (statemachines/fleet.asl.json): plan, start a wave, finish it, the table."""
 
-from __future__ import annotations
-
 import json
 from typing import Any
 

@@ -6,8 +6,6 @@
 - ``aws.rds`` events (cluster, blue/green deployment, ...): a short line each, for the configured clusters.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from collections.abc import Iterable

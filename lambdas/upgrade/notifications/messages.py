@@ -4,8 +4,6 @@ Every message about an execution carries the same facts: the cluster, the versio
 strategy, the step, the time since the execution started and a link to it in the console.
 """
 
-from __future__ import annotations
-
 import json
 from datetime import datetime
 from typing import Any, Literal, Protocol

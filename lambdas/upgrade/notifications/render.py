@@ -9,8 +9,6 @@ Limits respected here rather than discovered in production:
   ``metadata.threadId`` threads the messages of one execution.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from typing import Any

@@ -1,7 +1,5 @@
 """The Slack webhook function: each SNS notification (its ``lambda`` variant) posted as Block Kit."""
 
-from __future__ import annotations
-
 import json
 from ipaddress import ip_address
 from typing import Any, Protocol

@@ -3,8 +3,6 @@
 Kept apart from ``upgrade.shared.models`` (which imports this into ``WorkflowState``), so nothing here may import it.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import ConfigDict

@@ -4,8 +4,6 @@ Step Functions passes the whole state (``$``) to every step; each step returns o
 model that the state machine stores under its own key (``ResultPath``).
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -93,7 +91,7 @@ class UpgradeInput(_Strict):
     consistency_check: ConsistencyOptions = Field(default_factory=ConsistencyOptions)
 
     @model_validator(mode="after")
-    def _approval_is_for_switchovers(self) -> UpgradeInput:
+    def _approval_is_for_switchovers(self) -> "UpgradeInput":
         if self.require_approval and self.strategy != "blue_green":
             raise ValueError("require_approval applies to the blue_green switchover; in_place has no switchover")
         return self

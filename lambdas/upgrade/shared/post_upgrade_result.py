@@ -3,8 +3,6 @@
 Kept apart from ``upgrade.shared.models`` (which imports these into ``WorkflowState``), so nothing here may import it.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import ConfigDict
@@ -98,7 +96,7 @@ class PostUpgradeResult(_State):
     location: ReportLocation | None = None  # set on a summary: the whole result is there
     left_out: dict[str, int] = {}  # entries of each per-database list the summary does not carry
 
-    def bounded(self, location: ReportLocation) -> PostUpgradeResult:
+    def bounded(self, location: ReportLocation) -> "PostUpgradeResult":
         """The summary the workflow carries: every count and verdict, the first entries of each per-database list."""
         kept = {name: getattr(self, name)[:SUMMARY_ENTRIES_PER_LIST] for name in _PER_DATABASE_LISTS}
         left_out = {name: len(getattr(self, name)) - len(kept[name]) for name in _PER_DATABASE_LISTS}

@@ -9,8 +9,6 @@ every check with its verdict, the first few evidence rows of each, the true row 
 the whole report is.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 from urllib.parse import quote
 
@@ -117,7 +115,7 @@ class PreflightReport(Model):
     def counts(self) -> dict[str, int]:
         return {status: sum(1 for c in self.checks if c.status == status) for status in _ORDER}
 
-    def bounded(self, location: ReportLocation) -> PreflightReport:
+    def bounded(self, location: ReportLocation) -> "PreflightReport":
         """The summary the workflow carries: every check and verdict, the first evidence rows, the true counts."""
         budget = SUMMARY_ROWS_IN_ALL
         checks = []

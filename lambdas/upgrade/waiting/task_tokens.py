@@ -13,8 +13,6 @@ closes that gap by describing the resource once more and waking itself when the 
 longer the one the last check saw.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Callable
 from typing import Any, Literal
