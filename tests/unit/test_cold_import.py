@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
 HANDLERS = sorted(p.parent.name for p in LAMBDAS.glob("*/handler.py"))
 
@@ -19,6 +21,14 @@ sys.path.insert(0, sys.argv[1])
 for name in json.loads(sys.argv[2]):
     importlib.import_module(name + ".handler")
 print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
+"""
+
+_MODULES_PROBE = """
+import importlib, json, sys
+sys.path.insert(0, sys.argv[1])
+for name in json.loads(sys.argv[2]):
+    importlib.import_module(name + ".handler")
+print(json.dumps(sorted(sys.modules)))
 """
 
 # every model class of ours that the handlers' import defined, and those of them whose validator was built
@@ -92,3 +102,37 @@ def test_no_model_module_postpones_its_annotations():
     models = _probe(_MODELS_PROBE, HANDLERS)
     assert "upgrade.shared.models" in {name.rpartition(".")[0] for name in models["defined"]}
     assert models["postponing"] == []
+
+
+# What a handler's module leaves to the call that needs it (a cold start pays for what its payload uses): the
+# notifier's outcome and event paths, the preflight's SQL catalogue without database access, the fleet's planning.
+NOT_AT_IMPORT = {
+    "notify": [
+        "upgrade.notifications.events",
+        "upgrade.notifications.outcome",
+        "upgrade.preflight",
+        "upgrade.post_upgrade",
+    ],
+    "approval": [
+        "upgrade.notifications.events",
+        "upgrade.notifications.outcome",
+        "upgrade.preflight",
+        "upgrade.post_upgrade",
+    ],
+    "preflight": ["upgrade.preflight.sql_runner", "upgrade.preflight.sql_checks"],
+    "fleet": [
+        "upgrade.fleet.planning",
+        "upgrade.preflight",
+        "upgrade.post_upgrade",
+        "upgrade.strategies",
+        "upgrade.recovery",
+    ],
+}
+
+
+@pytest.mark.parametrize("handler", sorted(NOT_AT_IMPORT))
+def test_a_handler_imports_only_what_its_payloads_always_use(handler):
+    imported = set(_probe(_MODULES_PROBE, [handler]))
+    assert f"{handler}.handler" in imported
+    for module in NOT_AT_IMPORT[handler]:
+        assert not {name for name in imported if name == module or name.startswith(module + ".")}, module

@@ -9,7 +9,6 @@ from aws.sns import Sns
 from aws.stepfunctions import StepFunctions
 from upgrade.fleet import messages
 from upgrade.fleet.models import ChildResult, FleetState, parse_fleet_input
-from upgrade.fleet.planning import plan_fleet
 from upgrade.fleet.report import Row, rows, table
 from upgrade.fleet.settings import FleetSettings
 from upgrade.fleet.waves import Describe, LastState, current_wave, finish_wave
@@ -67,6 +66,9 @@ class FleetReportBody(Model):
 
 
 def plan(request: PlanRequest, rds: Rds, sns: Sns, settings: FleetSettings) -> FleetState:
+    # only FleetPlanFunction plans; the four other fleet functions share this module and never do
+    from upgrade.fleet.planning import plan_fleet
+
     state = plan_fleet(parse_fleet_input(request.input), settings.cluster_ids, rds, request.execution)
     _publish(messages.planned(state, request.execution), sns, settings)
     return state
