@@ -14,7 +14,6 @@ from botocore.exceptions import ClientError
 from aws import rds_data
 from upgrade.database.access import CA_BUNDLE_VARIABLE
 from upgrade.database.sql import Executor
-from upgrade.preflight.sql_runner import run_database_checks
 from upgrade.shared.models import DatabaseAccess, UpgradeInput
 from upgrade.shared.preflight_report import CheckResult, Evidence
 from upgrade.shared.versions import parse_version
@@ -32,6 +31,10 @@ def in_database_checks(
             return [_unreachable(cluster, f"cannot use secret {access.secret_arn}: {error}")]
         if isinstance(connect, CheckResult):
             return [connect]
+        # the SQL catalogue (the largest part of preflight) only when the input gives database access: without it
+        # the checks are skipped, and a cold start does not compile them
+        from upgrade.preflight.sql_runner import run_database_checks
+
         return run_database_checks(
             connect,
             parse_version(cluster["EngineVersion"]),
