@@ -14,6 +14,7 @@ from upgrade.shared.consistency_result import ConsistencyResult
 from upgrade.shared.errors import InvalidUpgradeInput
 from upgrade.shared.post_upgrade_result import DriftReport, PostUpgradeResult
 from upgrade.shared.preflight_report import PreflightReport
+from upgrade.shared.switchover_probe_result import SwitchoverProbeResult
 from upgrade.shared.versions import Version, parse_version
 
 # letter first, then letters/digits with single hyphens, no trailing hyphen (RDS rules)
@@ -465,6 +466,7 @@ class WorkflowState(_Lenient):
     capacity_restore_error: StepError | None = None
     post_upgrade: PostUpgradeResult | None = None
     consistency: ConsistencyResult | None = None
+    switchover_probe: SwitchoverProbeResult | None = None
     drift: DriftReport | None = None
 
     @property
