@@ -129,6 +129,7 @@ VARIANTS = (
     ),
 )
 
+
 # (state, kind) -> the problems found; filled by the matrix tests, checked by the last test of the module
 class Matrix:
     """Runs the variants against one synthesis, caching the fault-free runs."""
@@ -443,6 +444,8 @@ NOT_EXERCISED = {
     "secretsmanager:DescribeSecret": "CDK's grant_read adds it; the functions only call GetSecretValue",
     "dynamodb:PutItem@ApprovalDecision": "the decision puts its lock back only when Step Functions cannot be reached",
     "ConsistencyCheck": "the consistency check reads clusters only when database access is configured",
+    "SwitchoverProbe": "the probe calls AWS only with database access, on real servers: test_rehearsal_on_real_servers "
+    "checks each of its grants is used (the secret, the cluster's endpoint, the deployment's status)",
     "rds:DescribeDBInstances@PrepareSourceParameterGroup": "read on a re-run that finds logical replication set",
     "rds:DescribeDBClusters@RequestApproval": "the approval message goes through the notifier, which may read it",
     "rds:DescribeBlueGreenDeployments@RequestApproval": "the approval message goes through the notifier",

@@ -114,6 +114,15 @@ def test_the_probe_measures_the_write_downtime_through_the_cluster_endpoint(upgr
     assert downtime["unavailable_from"] == refused[0]["start"]
     assert downtime["unavailable_until"] == segments[first_green]["start"]
     assert downtime["unavailable_seconds"] > 0
+    probe_calls = {
+        (a["action"], tuple(a["allowed_by"]))
+        for a in upgraded["authorizations"]
+        if a["principal"].startswith("SwitchoverProbeFunction")
+    }
+    assert probe_calls >= {
+        ("secretsmanager:GetSecretValue", ("ReadDatabaseCredentials",)),
+        ("rds:DescribeDBClusters", ("DescribeCluster",)),
+    }, probe_calls  # each of its grants is needed (test_fault_matrix's NOT_EXERCISED sends here)
     done = next(n for n in upgraded["notifications"] if n.get("event") == "switchover_done")["message"]
     final = outcome_notifications(upgraded)[-1]["message"]
     for message in (done, final):
@@ -176,6 +185,11 @@ def test_without_the_check_the_switchover_guardrail_refuses_a_schema_change(unch
     assert "shop: column public.orders.note text" in outcome["error"]["message"]
     downtime = outcome["real_databases"]["downtime"]
     assert downtime["stopped"] == "switchover_ended", downtime  # read off the deployment's SWITCHOVER_FAILED
+    assert any(
+        a["principal"].startswith("SwitchoverProbeFunction")
+        and (a["action"], a["allowed_by"]) == ("rds:DescribeBlueGreenDeployments", ["DescribeSwitchover"])
+        for a in outcome["authorizations"]
+    )
     assert all(s["ok"] and s["version"] == "13.20" for s in downtime["timeline"]), "writes never stopped"
     assert downtime["unavailable_seconds"] == 0.0 and downtime["first_new_version_write_at"] is None
     _gone(outcome)
