@@ -55,3 +55,11 @@ def test_otherwise_the_preflight_writes_nothing(rds_client: Any, database_status
     make_cluster(rds_client)
     made, checks = _preflight(rds_client, database_status, **changes)
     assert made == [] and "BG-switchover-probe-heartbeat" not in checks
+
+
+def test_a_rerun_once_green_exists_does_not_make_it(rds_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DDL on blue while green exists would not reach green and would degrade its replication."""
+    make_cluster(rds_client)
+    monkeypatch.setattr("upgrade.preflight.run._deployment_of_ours", lambda rds, arn, name: "bgd-of-the-first-run")
+    made, checks = _preflight(rds_client, "pass", database=SECRET)
+    assert made == [] and "BG-switchover-probe-heartbeat" not in checks

@@ -15,8 +15,10 @@ from aws import postgres
 from tests.postgres_server import Server, started_server
 from upgrade.database.heartbeat import HEARTBEAT_TABLE
 from upgrade.preflight.in_database import HEARTBEAT_CHECK, heartbeat_maker
+from upgrade.shared.errors import ClusterNotFound
 from upgrade.shared.models import UpgradeInput
 from upgrade.switchover_probe.probe import run_probe, summarize
+from upgrade.switchover_probe.step import ProbeRequest, measure_switchover
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +115,74 @@ def test_the_checks_sessions_stay_read_only(server: Server) -> None:
             session.query(f"INSERT INTO public.{HEARTBEAT_TABLE} DEFAULT VALUES")
     finally:
         session.close()
+
+
+class _Rds:
+    """The cluster's endpoint once; then, as while the switchover renames the clusters, no cluster by that name."""
+
+    def __init__(self, server: Server) -> None:
+        self.server, self.described = server, 0
+
+    def describe_cluster(self, cluster_id: str) -> dict[str, Any]:
+        self.described += 1
+        if self.described > 1:
+            raise ClusterNotFound(f"no DB cluster named '{cluster_id}'")
+        return {"DBClusterIdentifier": cluster_id, "Endpoint": self.server.host, "Port": self.server.port}
+
+    def find_blue_green(self, _: str) -> dict[str, Any]:
+        return {"Status": "SWITCHOVER_IN_PROGRESS"}
+
+
+def test_the_step_measures_through_the_endpoint_it_knew_while_the_name_is_gone(server: Server) -> None:
+    make = heartbeat_maker(_Secret(server))
+    assert make(_request(), {"DBClusterIdentifier": "c", "Endpoint": server.host, "Port": server.port}).status == "pass"
+    state = {
+        "input": _request().model_dump(mode="json"),
+        "execution": {"name": "run", "id": "arn:x", "state_machine": "arn:y", "start_time": "2027-01-15T08:00:00Z"},
+        "plan": _plan(),
+        "blue_green": {
+            "deployment_id": "bgd-1",
+            "name": "bg",
+            "status": "AVAILABLE",
+            "adopted": False,
+            "ready": True,
+            "poll": {"wait_seconds": 30, "deadline_seconds": 3600},
+        },
+    }
+    rds = _Rds(server)
+    refusing = _refuse_writes_for(server, after=1.2, seconds=1.5)
+    request = ProbeRequest.model_validate({"state": state, "deadline_seconds": 30})
+    result = measure_switchover(request, rds, _Secret(server), None)  # type: ignore[arg-type]
+    refusing.join()
+    assert result.measured and result.stopped == "rolled_back" and result.writes_refused >= 1, result
+    assert rds.described > 2  # described again for each new connection: refused, then the name was gone
+
+
+def _plan() -> dict[str, Any]:
+    """The plan of a blue/green upgrade of prod-db 13.20 -> 14.18, as the preflight writes it."""
+    return {
+        "cluster": {
+            "cluster_id": "prod-db",
+            "cluster_arn": "arn:aws:rds:eu-west-2:123456789012:cluster:prod-db",
+            "engine_version": "13.20",
+            "family": "aurora-postgresql13",
+            "cluster_parameter_group": "default.aurora-postgresql13",
+            "resource_id": "cluster-ABC",
+            "serverless_v2": True,
+            "members": [],
+        },
+        "source_version": "13.20",
+        "target_version": "99.0",
+        "target_family": "aurora-postgresql99",
+        "names": dict.fromkeys(
+            (
+                "source_cluster_parameter_group",
+                "target_cluster_parameter_group",
+                "target_instance_parameter_group",
+                "snapshot_id",
+                "blue_green_name",
+                "aside_cluster_id",
+            ),
+            "x",
+        ),
+    }

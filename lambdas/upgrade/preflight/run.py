@@ -67,8 +67,14 @@ def run_preflight(
         checks += database_checks(request, cluster)
     else:
         checks.append(_database_checks_skipped(request))
-    if make_heartbeat is not None and _probe_will_write(request) and not any(c.status == "fail" for c in checks):
-        checks.append(make_heartbeat(request, cluster))  # the one write of the preflight: nothing else failed
+    deployment_id = None
+    if request.strategy == "blue_green":
+        deployment_id = _deployment_of_ours(rds, cluster["DBClusterArn"], plan.names.blue_green_name)
+    # the one write of the preflight, when nothing failed; never once green exists (a re-run): DDL on blue then
+    # would not reach green and would degrade its replication
+    heartbeat_due = _probe_will_write(request) and deployment_id is None
+    if make_heartbeat is not None and heartbeat_due and not any(c.status == "fail" for c in checks):
+        checks.append(make_heartbeat(request, cluster))
     report = PreflightReport(
         cluster_id=request.cluster_id,
         source_version=str(source),
@@ -78,9 +84,6 @@ def run_preflight(
     )
     if reports is not None:
         report = reports.keep(report, state.execution.name)
-    deployment_id = None
-    if request.strategy == "blue_green":
-        deployment_id = _deployment_of_ours(rds, cluster["DBClusterArn"], plan.names.blue_green_name)
     return plan.model_copy(
         update={"report": report, "blocked": bool(report.failures), "blue_green_deployment_id": deployment_id}
     )

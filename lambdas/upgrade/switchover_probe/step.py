@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from aws.rds import Rds
 from upgrade.database.access import cluster_sql
 from upgrade.database.sql import Executor
-from upgrade.shared.errors import TransientError, UpgradeError
+from upgrade.shared.errors import ClusterNotFound, TransientError, UpgradeError
 from upgrade.shared.models import WorkflowState
 from upgrade.shared.switchover_probe_result import SwitchoverProbeResult
 from upgrade.switchover_probe.probe import run_probe, summarize
@@ -71,7 +71,8 @@ def measure_switchover(
         so after the switchover it reaches green. Describing the cluster again gives that name (the simulator
         answers with the server behind it); when the describe fails, the name known before serves."""
         nonlocal cluster
-        with contextlib.suppress(TransientError):
+        # ClusterNotFound too: while the switchover renames the clusters, the name may briefly belong to none
+        with contextlib.suppress(TransientError, ClusterNotFound):
             cluster = rds.describe_cluster(plan.cluster.cluster_id)
         sessions = cluster_sql(access, cluster, credentials, rds_data_client, own_endpoint=True, read_only=False)
         return sessions.open(access.database, CONNECT_TIMEOUT_SECONDS)
