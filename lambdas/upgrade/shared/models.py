@@ -482,3 +482,9 @@ class WorkflowState(_Lenient):
         if self.plan is None:
             raise InvalidUpgradeInput("the workflow state has no plan: preflight has not run")
         return self.plan
+
+
+def is_workflow_state(output: dict[str, Any]) -> bool:
+    """A state's output that is the whole workflow state (every step's holds ``input`` and ``execution``), not the part
+    a Parallel branch's state returns."""
+    return "input" in output and "execution" in output
