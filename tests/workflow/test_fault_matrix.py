@@ -438,7 +438,7 @@ def test_the_transient_checks_fail_a_state_without_its_retry(matrix: Matrix, bro
     broken_definition("CheckGreen", "Retry")
     run = matrix.run(VARIANTS[0], [task_error("CheckGreen", TRANSIENT, TRANSIENT_TIMES)])
     base = matrix.baseline(VARIANTS[0])
-    problems = same_ending(run, base) + retried(run, base, "CheckGreen", matrix.functions["CheckGreen"])
+    problems = same_ending(run, base) + retried(run, base, "CheckGreen", matrix.functions["CheckGreen"], set())
     assert any(p.startswith("status differs") for p in problems), problems
     assert any("injected failures of CheckGreen" in p for p in problems), problems
 
