@@ -145,19 +145,35 @@ class _Context:
         return 120_000
 
 
+# os.environ is one per process, and each invocation sets its function's variables in it, then takes them out
+# again. ``os.environ.copy()`` reads the keys, then each value: a key taken out between the two fails it with a
+# KeyError. botocore copies the environment whenever it makes a client (its instance metadata fetcher), and a
+# fleet's waiting tasks and the switchover probe make clients while another thread's invocation ends; so the
+# changes and the copies take turns (``_copy_in_turn``, in place while functions run: ``local_lambdas``).
+_ENVIRONMENT_CHANGES = threading.RLock()
+_copy = os._Environ.copy
+
+
+def _copy_in_turn(self: Any) -> dict[str, str]:
+    with _ENVIRONMENT_CHANGES:
+        return _copy(self)  # type: ignore[no-any-return]
+
+
 @contextmanager
 def environment(values: dict[str, str]) -> Iterator[None]:
     """Set environment variables for a block, then put back what was there."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
+    with _ENVIRONMENT_CHANGES:
+        saved = {key: os.environ.get(key) for key in values}
+        os.environ.update(values)
     try:
         yield
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        with _ENVIRONMENT_CHANGES:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 @contextmanager
@@ -462,6 +478,7 @@ def local_lambdas(
 
     with (
         mock.patch.object(BotocoreStubber, "__call__", one_rds_call_at_a_time),
+        mock.patch.object(os._Environ, "copy", _copy_in_turn),
         mock.patch.object(ExecutionWorker, "_get_evaluation_environment", start_time_as_text),
         mock.patch.object(lambda_eval_utils, "_invoke_lambda_function", _invoker(functions, recorder, waits.acted)),
         mock.patch.object(lambda_eval_utils, "execute_lambda_function_integration", integration),

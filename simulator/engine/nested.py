@@ -101,12 +101,13 @@ def nested_executions(authorizer: Authorizer, one_at_a_time: Callable[[str], boo
 
     def until_child_ends(self: StateTaskServiceSfn, env: Any, sync_resolver: Any, **waits: Any) -> Any:
         # DescribeExecution when an execution has ended (or every _POLL_SECONDS), not every half second of wall
-        # time: a wave's waiting tasks would otherwise keep the one running child from the interpreter
-        while env.is_running():
-            described = sync_resolver()
-            if described:
-                return described
-            with ended:
+        # time: a wave's waiting tasks would otherwise keep the one running child from the interpreter. The check and
+        # the wait hold the condition together: an end announced between them would otherwise go unheard
+        with ended:
+            while env.is_running():
+                described = sync_resolver()
+                if described:
+                    return described
                 ended.wait(timeout=_POLL_SECONDS)
         return None
 

@@ -25,7 +25,7 @@ Settings = TypeVar("Settings", bound=BaseModel)
 
 def from_environment(model: type[Settings]) -> Settings:
     try:
-        return model.model_validate(dict(os.environ))
+        return model.model_validate(os.environ.copy())
     except ValidationError as error:
         names = ", ".join(sorted({str(issue["loc"][0]) for issue in error.errors()}))
         raise RuntimeError(f"environment variable(s) missing or invalid: {names}") from None

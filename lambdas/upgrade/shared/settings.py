@@ -47,7 +47,7 @@ Settings = TypeVar("Settings", bound=BaseModel)
 
 def parse_environment(model: type[Settings]) -> Settings:
     try:
-        return model.model_validate(dict(os.environ))
+        return model.model_validate(os.environ.copy())
     except ValidationError as error:
         missing = ", ".join(str(issue["loc"][0]) for issue in error.errors())
         raise RuntimeError(f"environment variable(s) missing or invalid: {missing}") from None
