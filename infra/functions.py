@@ -33,6 +33,10 @@ POWERTOOLS_ENVIRONMENT: Mapping[str, str] = {
     "POWERTOOLS_METRICS_NAMESPACE": "AuroraUpgrade",
     "POWERTOOLS_LOG_LEVEL": "INFO",
 }
+# pydantic looks for plugins (package entry points of the group "pydantic") when it builds its first validator,
+# reading the metadata of every distribution on sys.path; the handlers use none, so every cold start skips the
+# search: https://docs.pydantic.dev/latest/concepts/plugins/ ("Disabling plugins", PYDANTIC_DISABLE_PLUGINS)
+PYDANTIC_ENVIRONMENT: Mapping[str, str] = {"PYDANTIC_DISABLE_PLUGINS": "__all__"}
 
 RUNTIME_REASON = (
     "python3.12 is deliberate: the Powertools managed layer referenced is its python3.12 arm64 build "
@@ -50,8 +54,12 @@ class StepFunctionFactory:
 
     def __init__(self, stack: Stack, trace_aws_calls: bool = False) -> None:
         self._stack = stack
-        # read by upgrade.shared.runtime at import: Powertools' Tracer (and the X-Ray SDK) only when asked for
-        self._environment = {**POWERTOOLS_ENVIRONMENT, "TRACE_AWS_CALLS": "true" if trace_aws_calls else "false"}
+        self._environment = {
+            **POWERTOOLS_ENVIRONMENT,
+            **PYDANTIC_ENVIRONMENT,
+            # read by upgrade.shared.runtime at import: Powertools' Tracer (and the X-Ray SDK) only when asked for
+            "TRACE_AWS_CALLS": "true" if trace_aws_calls else "false",
+        }
         # one asset for every step: the handlers share the `upgrade` and `aws` packages
         self._code = lambda_.Code.from_asset(str(LAMBDAS_DIR), exclude=["**/__pycache__", "**/*.pyc"])
         layer_arn = ssm.StringParameter.value_for_string_parameter(stack, POWERTOOLS_LAYER_PARAMETER)

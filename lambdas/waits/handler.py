@@ -1,17 +1,16 @@
 """Lambda entry points of the event-woken waits; the logic lives in upgrade.waiting.task_tokens."""
 
-from __future__ import annotations
-
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from aws.dynamodb import TokenTable
+from upgrade.shared.base_model import Model
 from upgrade.shared.runtime import Clients, payload_handler
 from upgrade.waiting import task_tokens as waits
 
 
-class RdsEvent(BaseModel):
+class RdsEvent(Model):
     """An EventBridge event from aws.rds, kept whole: ``wake`` reads detail and resources."""
 
     model_config = ConfigDict(extra="allow")

@@ -219,6 +219,8 @@ def test_function_is_configured_by_the_factory(synthesized: Synthesized, constru
     assert properties["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"] == "AuroraUpgrade"
     # the X-Ray SDK only when the configuration asks for it (trace_aws_calls): it doubles the cold import
     assert properties["Environment"]["Variables"]["TRACE_AWS_CALLS"] == "false"
+    # no search for pydantic plugins at the first validator of each cold start (infra/functions.py)
+    assert properties["Environment"]["Variables"]["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
     log_group = synthesized.resources[properties["LoggingConfig"]["LogGroup"]["Ref"]]
     assert log_group["Properties"]["RetentionInDays"] == 30
 

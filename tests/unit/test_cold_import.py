@@ -1,5 +1,6 @@
 """What a handler's cold import pulls in: the X-Ray SDK only when the deployment traces AWS calls, pg8000 only when a
-session is opened directly. `make bench` measures the times (docs/benchmark.md); this checks the causes."""
+session is opened directly, no pydantic validator built before a model is used. `make bench` measures the times
+(docs/benchmark.md); this checks the causes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
 HANDLERS = sorted(p.parent.name for p in LAMBDAS.glob("*/handler.py"))
@@ -19,8 +23,36 @@ for name in json.loads(sys.argv[2]):
 print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
 """
 
+_MODULES_PROBE = """
+import importlib, json, sys
+sys.path.insert(0, sys.argv[1])
+for name in json.loads(sys.argv[2]):
+    importlib.import_module(name + ".handler")
+print(json.dumps(sorted(sys.modules)))
+"""
 
-def _imported(handlers: list[str], trace_aws_calls: str) -> set[str]:
+# every model class of ours that the handlers' import defined, and those of them whose validator was built
+_MODELS_PROBE = """
+import importlib, json, sys
+sys.path.insert(0, sys.argv[1])
+for name in json.loads(sys.argv[2]):
+    importlib.import_module(name + ".handler")
+from pydantic import BaseModel
+classes, pending = [], [BaseModel]
+while pending:
+    for sub in pending.pop().__subclasses__():
+        pending.append(sub)
+        if sub.__module__.split(".")[0] != "pydantic":
+            classes.append(sub)
+print(json.dumps({
+    "defined": sorted(c.__module__ + "." + c.__qualname__ for c in classes),
+    "postponing": sorted({c.__module__ for c in classes if hasattr(sys.modules[c.__module__], "annotations")}),
+    "built": sorted(c.__module__ + "." + c.__qualname__ for c in classes if c.__pydantic_complete__),
+}))
+"""
+
+
+def _probe(code: str, handlers: list[str], trace_aws_calls: str = "false") -> Any:
     environment = {
         "AWS_LAMBDA_FUNCTION_NAME": "probe",
         "AWS_REGION": "us-east-1",
@@ -30,13 +62,17 @@ def _imported(handlers: list[str], trace_aws_calls: str) -> set[str]:
         "TRACE_AWS_CALLS": trace_aws_calls,
     }
     probe = subprocess.run(
-        [sys.executable, "-I", "-c", _PROBE, str(LAMBDAS), json.dumps(handlers)],
+        [sys.executable, "-I", "-c", code, str(LAMBDAS), json.dumps(handlers)],
         env=environment,
         capture_output=True,
         text=True,
         check=True,
     )
-    return set(json.loads(probe.stdout))
+    return json.loads(probe.stdout)
+
+
+def _imported(handlers: list[str], trace_aws_calls: str) -> set[str]:
+    return set(_probe(_PROBE, handlers, trace_aws_calls))
 
 
 def test_no_handler_imports_the_xray_sdk_or_pg8000_at_cold_start():
@@ -49,3 +85,54 @@ def test_no_handler_imports_the_xray_sdk_or_pg8000_at_cold_start():
 
 def test_tracing_aws_calls_brings_the_tracer():
     assert "aws_xray_sdk" in _imported(["snapshot"], "true")
+
+
+def test_no_model_validator_is_built_at_import():
+    """Every model of ours defers its build (upgrade.shared.base_model): importing a handler defines its models and
+    builds none of them; a model is built when it first validates or serialises."""
+    models = _probe(_MODELS_PROBE, HANDLERS)
+    assert len(models["defined"]) >= 50  # the probe sees the models (it would pass vacuously otherwise)
+    assert "upgrade.shared.models.WorkflowState" in models["defined"]
+    assert models["built"] == []
+
+
+def test_no_model_module_postpones_its_annotations():
+    """``from __future__ import annotations`` makes pydantic compile every field's annotation from its text when the
+    class is defined (upgrade.shared.base_model says why the model modules do without it)."""
+    models = _probe(_MODELS_PROBE, HANDLERS)
+    assert "upgrade.shared.models" in {name.rpartition(".")[0] for name in models["defined"]}
+    assert models["postponing"] == []
+
+
+# What a handler's module leaves to the call that needs it (a cold start pays for what its payload uses): the
+# notifier's outcome and event paths, the preflight's SQL catalogue without database access, the fleet's planning.
+NOT_AT_IMPORT = {
+    "notify": [
+        "upgrade.notifications.events",
+        "upgrade.notifications.outcome",
+        "upgrade.preflight",
+        "upgrade.post_upgrade",
+    ],
+    "approval": [
+        "upgrade.notifications.events",
+        "upgrade.notifications.outcome",
+        "upgrade.preflight",
+        "upgrade.post_upgrade",
+    ],
+    "preflight": ["upgrade.preflight.sql_runner", "upgrade.preflight.sql_checks"],
+    "fleet": [
+        "upgrade.fleet.planning",
+        "upgrade.preflight",
+        "upgrade.post_upgrade",
+        "upgrade.strategies",
+        "upgrade.recovery",
+    ],
+}
+
+
+@pytest.mark.parametrize("handler", sorted(NOT_AT_IMPORT))
+def test_a_handler_imports_only_what_its_payloads_always_use(handler):
+    imported = set(_probe(_MODULES_PROBE, [handler]))
+    assert f"{handler}.handler" in imported
+    for module in NOT_AT_IMPORT[handler]:
+        assert not {name for name in imported if name == module or name.startswith(module + ".")}, module

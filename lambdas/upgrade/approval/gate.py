@@ -7,15 +7,13 @@ links; the POST of that page decides. Each approval is used once: the item is de
 token taken) by the first decision, so a replayed or second click finds nothing.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from aws.dynamodb import TokenTable
 from aws.rds import Rds
@@ -26,6 +24,7 @@ from upgrade.approval.links import DECISIONS, LinkFields, link_url, nonce_for, p
 from upgrade.approval.pages import ApprovalSubject, HtmlResponse
 from upgrade.notifications import notifier as notify
 from upgrade.shared import clock
+from upgrade.shared.base_model import Model
 from upgrade.shared.errors import ApprovalGone, ApprovalLinkInvalid, ApprovalLinkMalformed, TransientError
 from upgrade.shared.models import ApprovalLinks, WorkflowState
 
@@ -34,14 +33,14 @@ _MAX_BODY = 4096
 _ALLOWED = "GET, HEAD, POST"
 
 
-class ApprovalTask(BaseModel):
+class ApprovalTask(Model):
     """The payload of the ``waitForTaskToken`` task: ``{"token.$": "$$.Task.Token", "state.$": "$"}``."""
 
     token: str = Field(min_length=1, max_length=1024)
     state: WorkflowState
 
 
-class ApprovalRequested(BaseModel):
+class ApprovalRequested(Model):
     nonce: str
     expires_at: int  # epoch seconds; also the item's TTL
 
@@ -96,16 +95,16 @@ def cli_command(token: str, decision: str) -> str:
     return f'aws stepfunctions send-task-success --task-token {quoted} --task-output \'{{"decision":"{decision}"}}\''
 
 
-class _Http(BaseModel):
+class _Http(Model):
     method: str
     sourceIp: str | None = None
 
 
-class _RequestContext(BaseModel):
+class _RequestContext(Model):
     http: _Http
 
 
-class FunctionUrlEvent(BaseModel):
+class FunctionUrlEvent(Model):
     """The parts of a function URL request (payload format 2.0) the gate reads."""
 
     model_config = ConfigDict(extra="ignore")
@@ -139,7 +138,7 @@ class FunctionUrlEvent(BaseModel):
         return fields
 
 
-class Decided(BaseModel):
+class Decided(Model):
     """What ``decide`` did: the page to answer with, and for the log what happened (never token or signature)."""
 
     page: HtmlResponse

@@ -5,8 +5,6 @@ sends the same links. A link's signature covers its id, decision and expiry: cha
 them (turning an approve link into a reject link, stretching its life) makes it worthless.
 """
 
-from __future__ import annotations
-
 import base64
 import hashlib
 import hmac
@@ -14,8 +12,9 @@ from collections.abc import Mapping
 from typing import Literal
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
+from upgrade.shared.base_model import Model
 from upgrade.shared.errors import ApprovalGone, ApprovalLinkInvalid, ApprovalLinkMalformed
 
 Decision = Literal["approve", "reject"]
@@ -24,7 +23,7 @@ MIN_KEY_BYTES = 32
 _NONCE_CHARS = 22  # 132 bits of the HMAC: unguessable, short enough for a URL
 
 
-class LinkFields(BaseModel):
+class LinkFields(Model):
     """What an approval link (or the confirmation form that repeats it) carries."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -1,12 +1,9 @@
 """The pages a person sees at the approval link; everything interpolated is HTML-escaped."""
 
-from __future__ import annotations
-
 from html import escape
 
-from pydantic import BaseModel
-
 from upgrade.approval.links import LinkFields
+from upgrade.shared.base_model import Model
 
 HEADERS = {
     "Content-Type": "text/html; charset=utf-8",
@@ -24,7 +21,7 @@ _STYLE = (
 )
 
 
-class ApprovalSubject(BaseModel):
+class ApprovalSubject(Model):
     """What the stored approval says about the upgrade waiting on it."""
 
     cluster_id: str
@@ -35,7 +32,7 @@ class ApprovalSubject(BaseModel):
     switchover_timeout_seconds: int
 
 
-class HtmlResponse(BaseModel):
+class HtmlResponse(Model):
     status: int
     body: str
     extra_headers: dict[str, str] = {}

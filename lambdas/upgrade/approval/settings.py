@@ -1,14 +1,14 @@
 """The approval functions' environment, parsed per call; a missing variable fails with its name."""
 
-from __future__ import annotations
-
 import os
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from upgrade.shared.base_model import Model
 
-class DecideSettings(BaseModel):
+
+class DecideSettings(Model):
     model_config = ConfigDict(frozen=True)
 
     TOKEN_TABLE: str = Field(min_length=3)

@@ -5,12 +5,11 @@ child's own history, reports and messages stay with the child (its report in S3,
 so the parent's state grows by a few hundred bytes per cluster (a 100-cluster fleet stays far below 256 KiB).
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
+from upgrade.shared.base_model import Model
 from upgrade.shared.errors import UpgradeError
 from upgrade.shared.models import CLUSTER_ID_PATTERN
 
@@ -25,7 +24,7 @@ PER_CLUSTER_FIELDS = ("action", "cluster_id", "target_engine_version", "strategy
 FLEET_NAME_PATTERN = r"^[a-z0-9](-?[a-z0-9])*$"
 
 
-class _Strict(BaseModel):
+class _Strict(Model):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
@@ -56,7 +55,7 @@ class WavePlan(_Strict):
     failure_threshold: int = Field(default=1, ge=1, description="failed clusters in a wave that stop the fleet")
 
     @model_validator(mode="after")
-    def _one_way_to_cut_waves(self) -> WavePlan:
+    def _one_way_to_cut_waves(self) -> "WavePlan":
         if self.wave_tag is not None and self.wave_size is not None:
             raise ValueError("give wave_tag or wave_size, not both")
         return self
@@ -73,11 +72,11 @@ class FleetInput(_Strict):
     strategy: Literal["blue_green", "in_place"]
     mode: Literal["upgrade", "preflight"] = "upgrade"
     upgrade: dict[str, Any] = Field(default={}, description="options of every cluster's upgrade input")
-    plan: WavePlan = WavePlan()
+    plan: WavePlan = Field(default_factory=WavePlan)
     attempt: int = Field(default=1, ge=1, le=99, description="start again what an earlier attempt left failed")
 
     @model_validator(mode="after")
-    def _consistent(self) -> FleetInput:
+    def _consistent(self) -> "FleetInput":
         if bool(self.clusters) == (self.select is not None):
             raise ValueError("name the clusters either by list (clusters) or by tag (select), one of the two")
         if bool(self.targets) == (self.target is not None):
@@ -91,7 +90,7 @@ class FleetInput(_Strict):
         return self
 
 
-class ClusterRun(BaseModel):
+class ClusterRun(Model):
     """One cluster's child execution: its deterministic name and its input."""
 
     cluster_id: str = Field(pattern=CLUSTER_ID_PATTERN)
@@ -101,7 +100,7 @@ class ClusterRun(BaseModel):
     input: dict[str, Any]
 
 
-class Wave(BaseModel):
+class Wave(Model):
     name: str
     clusters: list[ClusterRun]
     bake_seconds: int = 0  # the wait after this wave, before the next
@@ -110,14 +109,14 @@ class Wave(BaseModel):
 Status = Literal["succeeded", "failed", "not_started", "skipped"]
 
 
-class Outcome(BaseModel):
+class Outcome(Model):
     cluster_id: str
     wave: str
     status: Status
     line: str  # what a person reads: the cluster and what happened, one line
 
 
-class FleetState(BaseModel):
+class FleetState(Model):
     """What the parent execution carries from step to step ($.fleet)."""
 
     name: str
@@ -144,7 +143,7 @@ class FleetState(BaseModel):
         return [outcome for outcome in self.outcomes if outcome.status == status]
 
 
-class ChildResult(BaseModel):
+class ChildResult(Model):
     """One item of a wave's Map result, as the state machine shaped it (statemachines/fleet.asl.json)."""
 
     model_config = ConfigDict(extra="ignore")

@@ -5,20 +5,17 @@ every check and verdict; the whole report is in S3, named by ``location``); the 
 with DescribeExecution rather than carrying every report through its own state, which would not fit 256 KiB.
 """
 
-from __future__ import annotations
-
 import json
-
-from pydantic import BaseModel
 
 from upgrade.fleet.models import ClusterRun, FleetState
 from upgrade.fleet.waves import Describe
+from upgrade.shared.base_model import Model
 from upgrade.shared.preflight_report import PreflightReport
 
 HEADLINES = 3  # per cluster in the table; the JSON and each cluster's report keep them all
 
 
-class Row(BaseModel):
+class Row(Model):
     cluster_id: str
     version: str
     target: str

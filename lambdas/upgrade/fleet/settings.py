@@ -1,13 +1,12 @@
 """The fleet functions' environment: the topic, the configured clusters, the upgrade state machine."""
 
-from __future__ import annotations
+from pydantic import ConfigDict, Field
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from upgrade.shared.base_model import Model
 from upgrade.shared.settings import parse_environment
 
 
-class FleetSettings(BaseModel):
+class FleetSettings(Model):
     model_config = ConfigDict(frozen=True)
 
     TOPIC_ARN: str

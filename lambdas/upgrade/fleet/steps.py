@@ -1,11 +1,7 @@
 """The fleet state machine's steps (statemachines/fleet.asl.json): plan, start a wave, finish it, the table."""
 
-from __future__ import annotations
-
 import json
 from typing import Any
-
-from pydantic import BaseModel
 
 from aws.rds import Rds
 from aws.s3 import S3
@@ -13,22 +9,22 @@ from aws.sns import Sns
 from aws.stepfunctions import StepFunctions
 from upgrade.fleet import messages
 from upgrade.fleet.models import ChildResult, FleetState, parse_fleet_input
-from upgrade.fleet.planning import plan_fleet
 from upgrade.fleet.report import Row, rows, table
 from upgrade.fleet.settings import FleetSettings
 from upgrade.fleet.waves import Describe, LastState, current_wave, finish_wave
 from upgrade.notifications.messages import Message
 from upgrade.notifications.render import render, sns_variants
+from upgrade.shared.base_model import Model
 from upgrade.shared.models import is_workflow_state
 from upgrade.shared.report_store import report_key
 
 
-class PlanRequest(BaseModel):
+class PlanRequest(Model):
     input: dict[str, Any]
     execution: str
 
 
-class FleetRequest(BaseModel):
+class FleetRequest(Model):
     fleet: FleetState
     execution: str
 
@@ -37,25 +33,25 @@ class FinishRequest(FleetRequest):
     results: list[ChildResult]
 
 
-class WaveItems(BaseModel):
+class WaveItems(Model):
     """What the wave's Map iterates over: each cluster's child execution name and input."""
 
     name: str
     clusters: list[dict[str, Any]]
 
 
-class FailedRequest(BaseModel):
+class FailedRequest(Model):
     """The fleet's state when one of its own steps failed: the input, the plan if there is one, the failure."""
 
     input: dict[str, Any]
     execution: str
 
 
-class Notified(BaseModel):
+class Notified(Model):
     event: str
 
 
-class FleetReport(BaseModel):
+class FleetReport(Model):
     """What the execution's output keeps: where the table and rows are, and which clusters can go."""
 
     location: str
@@ -63,7 +59,7 @@ class FleetReport(BaseModel):
     not_ready: list[str]
 
 
-class FleetReportBody(BaseModel):
+class FleetReportBody(Model):
     """The machine-readable report in S3: a row per cluster, and the table as notified."""
 
     rows: list[Row]
@@ -71,6 +67,9 @@ class FleetReportBody(BaseModel):
 
 
 def plan(request: PlanRequest, rds: Rds, sns: Sns, settings: FleetSettings) -> FleetState:
+    # only FleetPlanFunction plans; the four other fleet functions share this module and never do
+    from upgrade.fleet.planning import plan_fleet
+
     state = plan_fleet(parse_fleet_input(request.input), settings.cluster_ids, rds, request.execution)
     _publish(messages.planned(state, request.execution), sns, settings)
     return state

@@ -6,15 +6,13 @@
 - ``aws.rds`` events (cluster, blue/green deployment, ...): a short line each, for the configured clusters.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from aws.rds import Rds
 from aws.stepfunctions import StepFunctions
@@ -30,6 +28,7 @@ from upgrade.notifications.messages import (
     reason,
     start_execution_step,
 )
+from upgrade.shared.base_model import Model
 from upgrade.shared.models import StepError, WorkflowState, is_workflow_state
 
 EXECUTION_STATUS_CHANGE = "Step Functions Execution Status Change"
@@ -43,7 +42,7 @@ _FAILED_EVENTS = {"RDS-EVENT-0245", "RDS-EVENT-0249", "RDS-EVENT-0261", "RDS-EVE
 _DONE_EVENTS = {"RDS-EVENT-0244", "RDS-EVENT-0248", "RDS-EVENT-0260", "RDS-EVENT-0176"}
 
 
-class _Event(BaseModel):
+class _Event(Model):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     source: str
@@ -53,7 +52,7 @@ class _Event(BaseModel):
     detail: dict[str, Any] = {}
 
 
-class ExecutionStatus(BaseModel):
+class ExecutionStatus(Model):
     model_config = ConfigDict(extra="ignore")
 
     executionArn: str
@@ -67,7 +66,7 @@ class ExecutionStatus(BaseModel):
     cause: str | None = None
 
 
-class RdsEvent(BaseModel):
+class RdsEvent(Model):
     model_config = ConfigDict(extra="ignore")
 
     EventID: str | None = None
@@ -78,7 +77,7 @@ class RdsEvent(BaseModel):
     Date: str | None = None
 
 
-class EventDecision(BaseModel):
+class EventDecision(Model):
     """What to publish for an event, or why nothing."""
 
     message: Message | None

@@ -4,14 +4,11 @@ Every message about an execution carries the same facts: the cluster, the versio
 strategy, the step, the time since the execution started and a link to it in the console.
 """
 
-from __future__ import annotations
-
 import json
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel
-
+from upgrade.shared.base_model import Model
 from upgrade.shared.models import ApprovalLinks, StepError, WorkflowState
 
 Severity = Literal["info", "success", "warning", "failure"]
@@ -25,19 +22,19 @@ class HasLines(Protocol):
     def lines(self) -> list[str]: ...
 
 
-class Fact(BaseModel):
+class Fact(Model):
     label: str
     value: str
 
 
-class NextStep(BaseModel):
+class NextStep(Model):
     """One thing a person can do; a command is shown as code wherever the form allows."""
 
     text: str
     command: str | None = None
 
 
-class Message(BaseModel):
+class Message(Model):
     event: str
     severity: Severity
     cluster_id: str

@@ -7,9 +7,11 @@ Payloads of the notify function:
 - the workflow state itself: the outcome (succeeded, failed, rolled back, ...);
 - ``{"milestone": "<name>", "state": <workflow state>}``: a progress message;
 - an EventBridge event (it has ``detail-type``): the safety net for failed executions, RDS events.
-"""
 
-from __future__ import annotations
+The milestone path is imported with this module; the outcome path (its messages, what a stopped run left behind,
+the drift report) and the event path (their decisions) are imported by the call that takes them: a cold start
+pays for the payload it serves, and the approval gate, which sends one milestone, for none of them.
+"""
 
 from datetime import datetime
 from typing import Any
@@ -19,13 +21,11 @@ from pydantic import BaseModel, model_validator
 from aws.rds import Rds
 from aws.sns import Sns
 from aws.stepfunctions import StepFunctions
-from upgrade.notifications import events as notify_events
 from upgrade.notifications.messages import Message
 from upgrade.notifications.milestone import Milestone, milestone_message
-from upgrade.notifications.outcome import outcome_event, outcome_message
 from upgrade.notifications.render import render, sns_variants
-from upgrade.post_upgrade.drift import drift_report
 from upgrade.shared import clock
+from upgrade.shared.base_model import Model
 from upgrade.shared.models import ApprovalLinks, Notification, WorkflowState
 from upgrade.shared.settings import NotifierSettings
 
@@ -36,6 +36,10 @@ def notify(state: WorkflowState, rds: Rds, sns: Sns, topic_arn: str, *, now: dat
     After a successful upgrade the message and the execution's output (``$.notification.drift``)
     carry the drift report: what the cluster's Terraform/Terragrunt code must now say.
     """
+    # once per execution, against several milestones and events: imported here, not by every cold start
+    from upgrade.notifications.outcome import outcome_event, outcome_message
+    from upgrade.post_upgrade.drift import drift_report
+
     if state.drift is None and outcome_event(state) == "succeeded":
         state = state.model_copy(update={"drift": drift_report(state)})
     notification = publish(outcome_message(state, rds, now or clock.now()), sns, topic_arn)
@@ -60,7 +64,7 @@ def notify_milestone(
     return publish(milestone_message(state, milestone, now or clock.now(), approval), sns, topic_arn)
 
 
-class EventOutcome(BaseModel):
+class EventOutcome(Model):
     published: bool
     reason: str
     notification: Notification | None = None
@@ -69,6 +73,9 @@ class EventOutcome(BaseModel):
 def notify_event(
     event: dict[str, Any], rds: Rds, sns: Sns, settings: NotifierSettings, sfn: StepFunctions | None = None
 ) -> EventOutcome:
+    # the event path only (see the module docstring)
+    from upgrade.notifications import events as notify_events
+
     decision = notify_events.decide(event, rds, settings.cluster_ids, sfn)
     if decision.message is None:
         return EventOutcome(published=False, reason=decision.reason)
@@ -85,12 +92,12 @@ def publish(message: Message, sns: Sns, topic_arn: str) -> Notification:
     )
 
 
-class MilestoneRequest(BaseModel):
+class MilestoneRequest(Model):
     milestone: Milestone
     state: WorkflowState
 
 
-class NotifierRequest(BaseModel):
+class NotifierRequest(Model):
     """One of the three payloads, told apart by their keys."""
 
     event: dict[str, Any] | None = None

@@ -9,15 +9,12 @@ Limits respected here rather than discovered in production:
   ``metadata.threadId`` threads the messages of one execution.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from typing import Any
 
-from pydantic import BaseModel
-
 from upgrade.notifications.messages import Message, NextStep
+from upgrade.shared.base_model import Model
 
 SUBJECT_PREFIX = "[aurora-upgrade] "
 SUBJECT_MAX = 99
@@ -41,7 +38,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _EMOJI = {"success": ":white_check_mark:", "failure": ":x:", "warning": ":warning:", "info": ":information_source:"}
 
 
-class RenderedMessage(BaseModel):
+class RenderedMessage(Model):
     event: str
     cluster_id: str
     subject: str

@@ -1,15 +1,14 @@
 """The Slack webhook function: each SNS notification (its ``lambda`` variant) posted as Block Kit."""
 
-from __future__ import annotations
-
 import json
 from ipaddress import ip_address
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ConfigDict, ValidationError
 
 from upgrade.notifications.render import SLACK_SECTION_MAX, clip
+from upgrade.shared.base_model import Model
 from upgrade.shared.errors import UpgradeError
 
 
@@ -17,7 +16,7 @@ class WebhookSecretInvalid(UpgradeError):
     """The webhook secret holds neither an https URL nor {"url": "<https URL>"}."""
 
 
-class _SnsBody(BaseModel):
+class _SnsBody(Model):
     model_config = ConfigDict(extra="ignore")
 
     Message: str
@@ -25,13 +24,13 @@ class _SnsBody(BaseModel):
     MessageId: str | None = None
 
 
-class _SnsRecord(BaseModel):
+class _SnsRecord(Model):
     model_config = ConfigDict(extra="ignore")
 
     Sns: _SnsBody
 
 
-class SnsEvent(BaseModel):
+class SnsEvent(Model):
     """What SNS hands a subscribed function."""
 
     model_config = ConfigDict(extra="ignore")
@@ -39,7 +38,7 @@ class SnsEvent(BaseModel):
     Records: list[_SnsRecord]
 
 
-class SlackMessage(BaseModel):
+class SlackMessage(Model):
     """The ``lambda`` variant the notifier publishes."""
 
     model_config = ConfigDict(extra="ignore")
@@ -55,7 +54,7 @@ class Poster(Protocol):
     def post(self, url: str, payload: dict[str, Any]) -> int: ...
 
 
-class Delivered(BaseModel):
+class Delivered(Model):
     delivered: int
     events: list[str | None]
 

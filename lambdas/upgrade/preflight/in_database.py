@@ -15,7 +15,6 @@ from aws import rds_data
 from upgrade.database.access import CA_BUNDLE_VARIABLE, cluster_sql
 from upgrade.database.heartbeat import CREATE_HEARTBEAT, HEARTBEAT_TABLE
 from upgrade.database.sql import ConnectFailed, Executor, QueryFailed
-from upgrade.preflight.sql_runner import run_database_checks
 from upgrade.shared.errors import DatabaseAccessFailed
 from upgrade.shared.models import DatabaseAccess, UpgradeInput
 from upgrade.shared.preflight_report import CheckResult, Evidence
@@ -34,6 +33,10 @@ def in_database_checks(
             return [_unreachable(cluster, f"cannot use secret {access.secret_arn}: {error}")]
         if isinstance(connect, CheckResult):
             return [connect]
+        # the SQL catalogue (the largest part of preflight) only when the input gives database access: without it
+        # the checks are skipped, and a cold start does not compile them
+        from upgrade.preflight.sql_runner import run_database_checks
+
         return run_database_checks(
             connect,
             parse_version(cluster["EngineVersion"]),

@@ -3,16 +3,16 @@
 Kept apart from ``upgrade.shared.models`` (which imports this into ``WorkflowState``), so nothing here may import it.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from upgrade.shared.base_model import Model
 
 MAX_LISTED = 50  # the result travels through Step Functions (256 KB) and e-mail
 
 
-class _State(BaseModel):
+class _State(Model):
     model_config = ConfigDict(extra="ignore")
 
 

@@ -4,12 +4,11 @@ Step Functions passes the whole state (``$``) to every step; each step returns o
 model that the state machine stores under its own key (``ResultPath``).
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from upgrade.shared.base_model import Model
 from upgrade.shared.consistency_result import ConsistencyResult
 from upgrade.shared.errors import InvalidUpgradeInput
 from upgrade.shared.post_upgrade_result import DriftReport, PostUpgradeResult
@@ -21,11 +20,11 @@ from upgrade.shared.versions import Version, parse_version
 CLUSTER_ID_PATTERN = r"^[a-zA-Z](-?[a-zA-Z0-9])*$"
 
 
-class _Strict(BaseModel):
+class _Strict(Model):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
-class _Lenient(BaseModel):
+class _Lenient(Model):
     """State written by our own steps: tolerant of keys added by later versions."""
 
     model_config = ConfigDict(extra="ignore")
@@ -84,16 +83,16 @@ class UpgradeInput(_Strict):
     rollback_on_failure: bool = Field(default=True, description="in_place: restore the snapshot if the upgrade fails")
     force_rollback: bool = Field(default=False, description="in_place: restore the snapshot even after success")
     delete_failed_cluster: bool = Field(default=False, description="after a rollback, delete the kept-aside cluster")
-    deadlines: Deadlines = Deadlines()
+    deadlines: Deadlines = Field(default_factory=Deadlines)
     require_approval: bool | None = Field(
         default=None, description="blue_green: wait for a person to approve the switchover (default true)"
     )
     approval_timeout_seconds: int = Field(default=86_400, ge=300, le=604_800)
-    post_upgrade: PostUpgradeOptions = PostUpgradeOptions()
-    consistency_check: ConsistencyOptions = ConsistencyOptions()
+    post_upgrade: PostUpgradeOptions = Field(default_factory=PostUpgradeOptions)
+    consistency_check: ConsistencyOptions = Field(default_factory=ConsistencyOptions)
 
     @model_validator(mode="after")
-    def _approval_is_for_switchovers(self) -> UpgradeInput:
+    def _approval_is_for_switchovers(self) -> "UpgradeInput":
         if self.require_approval and self.strategy != "blue_green":
             raise ValueError("require_approval applies to the blue_green switchover; in_place has no switchover")
         return self
@@ -126,7 +125,7 @@ class RestoreInput(_Strict):
         description="the cluster the snapshot was taken from, when it is not cluster_id: says it on purpose",
     )
     delete_failed_cluster: bool = False
-    deadlines: Deadlines = Deadlines()
+    deadlines: Deadlines = Field(default_factory=Deadlines)
 
 
 Request = UpgradeInput | RestoreInput

@@ -3,12 +3,11 @@
 Kept apart from ``upgrade.shared.models`` (which imports these into ``WorkflowState``), so nothing here may import it.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from upgrade.shared.base_model import Model
 from upgrade.shared.preflight_report import ReportLocation
 
 GIB = 1024**3
@@ -17,7 +16,7 @@ SUMMARY_ENTRIES_PER_LIST = 20
 _PER_DATABASE_LISTS = ("analyze", "extensions_updated", "extensions_failed", "unreachable", "leftover")
 
 
-class _State(BaseModel):
+class _State(Model):
     model_config = ConfigDict(extra="ignore")
 
 
@@ -97,7 +96,7 @@ class PostUpgradeResult(_State):
     location: ReportLocation | None = None  # set on a summary: the whole result is there
     left_out: dict[str, int] = {}  # entries of each per-database list the summary does not carry
 
-    def bounded(self, location: ReportLocation) -> PostUpgradeResult:
+    def bounded(self, location: ReportLocation) -> "PostUpgradeResult":
         """The summary the workflow carries: every count and verdict, the first entries of each per-database list."""
         kept = {name: getattr(self, name)[:SUMMARY_ENTRIES_PER_LIST] for name in _PER_DATABASE_LISTS}
         left_out = {name: len(getattr(self, name)) - len(kept[name]) for name in _PER_DATABASE_LISTS}

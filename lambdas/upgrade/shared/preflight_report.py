@@ -9,12 +9,12 @@ every check with its verdict, the first few evidence rows of each, the true row 
 the whole report is.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from upgrade.shared.base_model import Model
 
 Status = Literal["pass", "warn", "fail", "skipped"]
 _ORDER = {"fail": 0, "warn": 1, "skipped": 2, "pass": 3}
@@ -24,7 +24,7 @@ SUMMARY_ROWS_IN_ALL = 60
 SUMMARY_DETAIL_CHARS = 300
 
 
-class Evidence(BaseModel):
+class Evidence(Model):
     """One offending object: where it is, and what is wrong with it."""
 
     model_config = ConfigDict(extra="ignore")
@@ -35,7 +35,7 @@ class Evidence(BaseModel):
     detail: str
 
 
-class CheckResult(BaseModel):
+class CheckResult(Model):
     model_config = ConfigDict(extra="ignore")
 
     id: str  # stable, e.g. "P1-prepared-transactions" or "CP-valid-target"
@@ -73,7 +73,7 @@ class CheckResult(BaseModel):
         return len(self.evidence) if self.evidence_total is None else self.evidence_total
 
 
-class ReportLocation(BaseModel):
+class ReportLocation(Model):
     """Where the whole report was written: an S3 object, and the console page that opens it."""
 
     model_config = ConfigDict(extra="ignore")
@@ -94,7 +94,7 @@ class ReportLocation(BaseModel):
         )
 
 
-class PreflightReport(BaseModel):
+class PreflightReport(Model):
     model_config = ConfigDict(extra="ignore")
 
     cluster_id: str
@@ -115,7 +115,7 @@ class PreflightReport(BaseModel):
     def counts(self) -> dict[str, int]:
         return {status: sum(1 for c in self.checks if c.status == status) for status in _ORDER}
 
-    def bounded(self, location: ReportLocation) -> PreflightReport:
+    def bounded(self, location: ReportLocation) -> "PreflightReport":
         """The summary the workflow carries: every check and verdict, the first evidence rows, the true counts."""
         budget = SUMMARY_ROWS_IN_ALL
         checks = []

@@ -1,14 +1,14 @@
 """The functions' environment, parsed per call (cheap); a missing variable fails with its name."""
 
-from __future__ import annotations
-
 import os
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from upgrade.shared.base_model import Model
 
-class NotifierSettings(BaseModel):
+
+class NotifierSettings(Model):
     model_config = ConfigDict(frozen=True)
 
     TOPIC_ARN: str
@@ -19,7 +19,7 @@ class NotifierSettings(BaseModel):
         return tuple(cluster.strip() for cluster in self.CLUSTERS.split(",") if cluster.strip())
 
 
-class SlackSettings(BaseModel):
+class SlackSettings(Model):
     model_config = ConfigDict(frozen=True)
 
     SLACK_WEBHOOK_SECRET_ARN: str = Field(pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
@@ -36,7 +36,7 @@ class SlackSettings(BaseModel):
         return name.removesuffix("-") if arn.endswith("-*") else name
 
 
-class ReportSettings(BaseModel):
+class ReportSettings(Model):
     model_config = ConfigDict(frozen=True)
 
     REPORT_BUCKET: str = Field(min_length=3, max_length=63)  # where whole preflight reports are written

@@ -4,11 +4,11 @@ and its timeline as run-length segments (the result travels in the state, the no
 Kept apart from ``upgrade.shared.models`` (which imports this into ``WorkflowState``), so nothing here may import it.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from upgrade.shared.base_model import Model
 
 MAX_SEGMENTS = 40  # a flapping endpoint must not fill the state (256 KB): the first and last segments are kept
 
@@ -22,7 +22,7 @@ Stop = Literal[
 ]
 
 
-class _Result(BaseModel):
+class _Result(Model):
     model_config = ConfigDict(extra="ignore")
 
 

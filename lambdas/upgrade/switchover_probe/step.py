@@ -5,18 +5,17 @@ delays the switchover, and what it cannot measure it returns as ``not_measured``
 same for a failure of the function itself), so it never fails the upgrade.
 """
 
-from __future__ import annotations
-
 import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from aws.rds import Rds
 from upgrade.database.access import cluster_sql
 from upgrade.database.sql import Executor
+from upgrade.shared.base_model import Model
 from upgrade.shared.errors import ClusterNotFound, TransientError, UpgradeError
 from upgrade.shared.models import WorkflowState
 from upgrade.shared.switchover_probe_result import SwitchoverProbeResult
@@ -26,7 +25,7 @@ CONNECT_TIMEOUT_SECONDS = 2.0  # a write that takes longer than this counts as r
 MAX_DEADLINE_SECONDS = 870  # the function's timeout is 15 minutes: the probe returns before Lambda stops it
 
 
-class ProbeRequest(BaseModel):
+class ProbeRequest(Model):
     """The Task's payload: the workflow state and how long the probe may write at most."""
 
     model_config = ConfigDict(extra="forbid")

@@ -13,18 +13,17 @@ closes that gap by describing the resource once more and waking itself when the 
 longer the one the last check saw.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from aws.dynamodb import TokenTable
 from aws.rds import Rds
 from aws.stepfunctions import StepFunctions
 from upgrade.shared import clock
+from upgrade.shared.base_model import Model
 from upgrade.shared.errors import InvalidUpgradeInput
 from upgrade.shared.models import WorkflowState
 
@@ -32,7 +31,7 @@ Watch = Literal["snapshot", "green", "in_place"]
 _KEEP_AFTER_TIMEOUT_SECONDS = 3600  # tokens outlive their task's timeout a little; TTL removes them
 
 
-class WaitRequest(BaseModel):
+class WaitRequest(Model):
     """The payload of an ``Await...`` state: its task token, what it waits for, the workflow state."""
 
     model_config = ConfigDict(extra="forbid")
@@ -42,13 +41,13 @@ class WaitRequest(BaseModel):
     state: WorkflowState
 
 
-class Registration(BaseModel):
+class Registration(Model):
     resources: list[str]
     observed: str
     woke_at_once: bool
 
 
-class Wake(BaseModel):
+class Wake(Model):
     resources: list[str]
     woken: int
 
