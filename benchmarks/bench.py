@@ -149,8 +149,11 @@ def measure_handlers(
 ) -> tuple[dict[str, HandlerMetrics], float | None]:
     """Cold import (median of ``runs`` fresh interpreters) and package size, per function; and the yardstick, a bare
     ``import boto3`` in the same environment, measured alternately with every handler module (so that a change of
-    load or a cold file cache weighs on both alike): the median of all its samples."""
+    load or a cold file cache weighs on both alike): the median of all its samples. Each function's ratio is the
+    median of its pairs' ratios (a handler's import over the boto3 import just before it), not the ratio of the
+    medians: a busy moment then inflates both halves of one pair, not one handler against the whole run."""
     measured: dict[tuple[str, tuple[Path, ...]], float | None] = {}
+    ratios: dict[tuple[str, tuple[Path, ...]], float | None] = {}
     yardstick: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-assets-") as scratch:
         # copies without bytecode, imported with -B: our code compiles at every cold start, as from a
@@ -170,6 +173,7 @@ def measure_handlers(
                 ]
                 environment = _lambda_environment(function, region)
                 samples: list[float] = []
+                pairs: list[float] = []
                 for _ in range(runs):
                     bare, handler = (
                         _import_ms("boto3", [], environment, notes),
@@ -177,9 +181,13 @@ def measure_handlers(
                     )
                     yardstick += [bare] if bare is not None else []
                     samples += [handler] if handler is not None else []
+                    pairs += [handler / bare] if handler is not None and bare else []
                 measured[key] = statistics.median(samples) if len(samples) == runs else None
+                ratios[key] = statistics.median(pairs) if len(pairs) == runs else None
             size = directory_bytes(function.code_dir) + sum(directory_bytes(d) for d in function.layer_dirs)
-            results[function.construct_id] = HandlerMetrics(import_ms=measured[key], package_bytes=size)
+            results[function.construct_id] = HandlerMetrics(
+                import_ms=measured[key], package_bytes=size, import_ratio=ratios[key]
+            )
     return results, statistics.median(yardstick) if yardstick else None
 
 

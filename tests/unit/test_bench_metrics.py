@@ -185,3 +185,17 @@ def test_report_when_every_target_passes():
     report = render(_document(bg_transitions=120, import_ms=250.0, delay=42.0), {}, {}, [])
     assert "Targets: 6 pass, 0 FAIL, 0 n/a" in report
     assert "FAIL" not in report.replace("0 FAIL", "")
+
+
+def test_a_handlers_ratio_is_the_median_of_its_pairs_when_measured_so():
+    # a handler measured while the machine was busy: 400 ms against a run-wide boto3 median of 200 ms, but each of
+    # its pairs (handler right after boto3) was slow on both halves, 1.6 x
+    document = results_document(
+        {name: ScenarioMetrics(None, None, None, None) for name in ("blue_green", "in_place")},
+        {"Busy": HandlerMetrics(400.0, 1, import_ratio=1.6), "Plain": HandlerMetrics(300.0, 1)},
+        200.0,
+        None,
+        None,
+    )
+    assert document["handlers"]["Busy"]["import_ratio"] == 1.6
+    assert document["handlers"]["Plain"]["import_ratio"] == 1.5
