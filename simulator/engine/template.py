@@ -172,7 +172,14 @@ def isolated_imports(asset_dirs: set[Path], environment: dict[str, str]) -> Iter
     imported by the first)."""
     packages = {p.name for d in asset_dirs for p in d.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     saved_path = list(sys.path)
-    saved = {name: module for name, module in sys.modules.items() if name.split(".")[0] in packages}
+    # the process's own modules (the source tree's) come back after the run; a module an earlier run's thread
+    # imported late from another synthesis (a scenario's configured variant) must not: its exception classes are
+    # not this run's, and an ``except`` in this run's handler would not catch them
+    saved = {
+        name: module
+        for name, module in sys.modules.items()
+        if name.split(".")[0] in packages and not _from_a_synthesis(module)
+    }
     key = (
         tuple(sorted((str(d.resolve()), _newest_change(d)) for d in asset_dirs)),
         tuple(sorted(environment.items())),
@@ -196,6 +203,11 @@ def isolated_imports(asset_dirs: set[Path], environment: dict[str, str]) -> Iter
 def _newest_change(asset_dir: Path) -> float:
     """The latest modification under the asset (a new synth into the same folder makes new modules)."""
     return max((p.stat().st_mtime for p in asset_dir.rglob("*.py")), default=0.0)
+
+
+def _from_a_synthesis(module: ModuleType) -> bool:
+    """Loaded from a synthesized asset folder (``asset.<hash>`` in a cdk.out), not from the source tree."""
+    return any(part.startswith("asset.") for part in Path(getattr(module, "__file__", None) or "").parts)
 
 
 def _from_assets(module: ModuleType, asset_dirs: set[Path]) -> bool:

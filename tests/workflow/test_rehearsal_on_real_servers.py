@@ -97,6 +97,8 @@ def test_a_table_without_primary_key_blocks_the_preflight_and_blue_would_refuse_
 def test_the_probe_measures_the_write_downtime_through_the_cluster_endpoint(upgraded) -> None:
     """The workflow's own probe (its real handler, a Parallel branch beside the switchover) wrote through the cluster
     endpoint while the switchover ran on the servers: blue answered first, writes were refused, green took over."""
+    probe_events = [e for e in upgraded["timeline"] if str(e.get("name", "")).startswith("SwitchoverProbeFunction")]
+    assert "downtime" in upgraded["real_databases"], f"no result of the probe; its events: {probe_events}"
     downtime = upgraded["real_databases"]["downtime"]
     assert downtime["measured"] and downtime["stopped"] == "switched", downtime
     segments = downtime["timeline"]
