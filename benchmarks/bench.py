@@ -364,9 +364,12 @@ def measure_demo_switchover(cdk_out: Path, notes: list[str]) -> dict[str, Any] |
             started = time.perf_counter()
             outcome = run_scenario(variant, cdk_out)
             timings[label] = time.perf_counter() - started
-    downtime = (outcome.get("real_databases") or {}).get("downtime")
+    downtime = (outcome.get("real_databases") or {}).get("downtime")  # what the workflow's switchover probe returned
     if outcome["status"] != "SUCCEEDED" or not downtime:
         notes.append(f"demo switchover downtime: not measured (the demo ended {outcome['status']})")
+        return None
+    if not downtime.get("measured"):
+        notes.append(f"demo switchover downtime: not measured ({downtime.get('not_measured')})")
         return None
     return {
         "write_unavailable_s": downtime["unavailable_seconds"],

@@ -1,7 +1,8 @@
 """What the functions that reach databases need: the driver, the secrets, the Data API, a VPC.
 
-Three steps run SQL: preflight (the in-database checks), post-upgrade (ANALYZE, extension
-updates) and the consistency check (blue against green before switchover). They share the
+Four steps run SQL: preflight (the in-database checks, and the switchover probe's heartbeat table), post-upgrade
+(ANALYZE, extension updates), the consistency check (blue against green before switchover) and the switchover
+probe (a write through the cluster endpoint every half second while the switchover runs). They share the
 driver layer, the configured secrets and the VPC placement; the Data API grant follows
 where each one connects (the post-upgrade and consistency steps also reach green).
 """
@@ -59,12 +60,21 @@ class DatabaseAccess:
         }
         return self._extras(lock, reasons, reach_green=False)
 
+    def for_switchover_probe(self) -> FunctionExtras:
+        """The write probe: direct sessions to the cluster endpoint only (no Data API: it is not the endpoint)."""
+        return self._extras((), {}, reach_green=False, data_api=False)
+
     def for_green_steps(self) -> FunctionExtras:
         """Post-upgrade and consistency: the configured clusters and their green copies."""
         return self._extras((), {}, reach_green=True)
 
     def _extras(
-        self, statements: tuple[iam.PolicyStatement, ...], reasons: dict[str, str], *, reach_green: bool
+        self,
+        statements: tuple[iam.PolicyStatement, ...],
+        reasons: dict[str, str],
+        *,
+        reach_green: bool,
+        data_api: bool = True,
     ) -> FunctionExtras:
         access = self._config.database_access
         clusters = self._config.cluster_ids
@@ -79,10 +89,11 @@ class DatabaseAccess:
                     for cluster in clusters
                 },
             }
-        found = [
-            iam.PolicyStatement(sid="RunStatements", actions=["rds-data:ExecuteStatement"], resources=arns),
-            *statements,
-        ]
+        found = list(statements)
+        if data_api:
+            found.insert(
+                0, iam.PolicyStatement(sid="RunStatements", actions=["rds-data:ExecuteStatement"], resources=arns)
+            )
         if access.secret_arns:
             found.append(
                 iam.PolicyStatement(

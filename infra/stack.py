@@ -30,6 +30,7 @@ NOTIFY_FUNCTION = "NotifyFunction"
 PREFLIGHT_FUNCTION = "PreflightFunction"
 POST_UPGRADE_FUNCTION = "PostUpgradeFunction"
 CONSISTENCY_CHECK_FUNCTION = "ConsistencyCheckFunction"
+SWITCHOVER_PROBE_FUNCTION = "SwitchoverProbeFunction"
 REQUEST_APPROVAL_FUNCTION = "RequestApprovalFunction"
 AWAIT_CHANGE_FUNCTION = "AwaitChangeFunction"
 
@@ -47,6 +48,7 @@ STEP_HANDLERS: Mapping[str, str] = {
     "CheckBlueGreenFunction": "blue_green.handler.check",
     "StartSwitchoverFunction": "blue_green.handler.start_switchover",
     "CheckSwitchoverFunction": "blue_green.handler.check_switchover",
+    SWITCHOVER_PROBE_FUNCTION: "switchover_probe.handler.handler",
     "VerifyUpgradeFunction": "verify.handler.handler",
     "CleanUpFunction": "cleanup.handler.handler",
     "StartInPlaceUpgradeFunction": "in_place.handler.start",
@@ -92,6 +94,8 @@ EVENT_HANDLERS: Mapping[str, str] = {
 SIZES: Mapping[str, tuple[int, Duration]] = {
     POST_UPGRADE_FUNCTION: (512, Duration.minutes(15)),  # ANALYZE of every database
     CONSISTENCY_CHECK_FUNCTION: (MEMORY_MB, Duration.minutes(10)),  # row counts on blue and green
+    # writes while the switchover runs; its deadline (statemachines/upgrade.asl.json) ends it before this timeout
+    SWITCHOVER_PROBE_FUNCTION: (MEMORY_MB, Duration.minutes(15)),
 }
 
 TOPIC_KEY_REASON = (
@@ -171,6 +175,7 @@ class AuroraUpgradeStack(Stack):
             PREFLIGHT_FUNCTION: database.for_preflight(),
             POST_UPGRADE_FUNCTION: database.for_green_steps(),
             CONSISTENCY_CHECK_FUNCTION: database.for_green_steps(),
+            SWITCHOVER_PROBE_FUNCTION: database.for_switchover_probe(),
         }
         steps = {
             function_id: self._function(

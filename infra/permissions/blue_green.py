@@ -83,6 +83,15 @@ def check_switchover(_: ClusterScope) -> tuple[Grant, ...]:
     return (Grant("DescribeSwitchover", ("DescribeBlueGreenDeployments",), (every("deployment"),), DEPLOYMENT_IDS),)
 
 
+def switchover_probe(scope: ClusterScope) -> tuple[Grant, ...]:
+    """The write probe beside the switchover: the cluster's endpoint (described again for each new connection) and
+    the deployment's status (a switchover that ended without switching never refuses a write)."""
+    return (
+        Grant("DescribeCluster", ("DescribeDBClusters",), scope.clusters),
+        Grant("DescribeSwitchover", ("DescribeBlueGreenDeployments",), (every("deployment"),), DEPLOYMENT_IDS),
+    )
+
+
 def clean_up(scope: ClusterScope) -> tuple[Grant, ...]:
     return (
         Grant("FindOldBlue", ("DescribeDBClusters",), (every("cluster"),), CLUSTERS_LIST),

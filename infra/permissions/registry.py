@@ -21,6 +21,7 @@ RDS_POLICIES: Mapping[str, PolicyBuilder] = {
     "CheckBlueGreenFunction": blue_green.check_blue_green,
     "StartSwitchoverFunction": blue_green.start_switchover,
     "CheckSwitchoverFunction": blue_green.check_switchover,
+    "SwitchoverProbeFunction": blue_green.switchover_probe,
     "VerifyUpgradeFunction": post_upgrade.verify_upgrade,
     "CleanUpFunction": blue_green.clean_up,
     "StartInPlaceUpgradeFunction": in_place.start_in_place_upgrade,

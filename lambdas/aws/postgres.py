@@ -27,13 +27,15 @@ def statement_timeout_ms(timeout: float) -> int:
     return max(1_000, int((timeout - _SERVER_FIRST_S) * 1000))
 
 
-def _session(timeout: float) -> tuple[str, ...]:
-    return (
+def _session(timeout: float, read_only: bool) -> tuple[str, ...]:
+    settings = (
         f"SET statement_timeout = {statement_timeout_ms(timeout)}",
         f"SET lock_timeout = {LOCK_TIMEOUT_MS}",
         "SET search_path = pg_catalog",  # built-ins first, whatever the role's default search_path says
-        "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
     )
+    # not read-only: the session keeps the server's default, never forces READ WRITE (the switchover probe's writes
+    # must be refused exactly when the server refuses the application's)
+    return (*settings, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY") if read_only else settings
 
 
 def _message(error: Exception) -> str:
@@ -70,8 +72,10 @@ def connect(
     ssl: bool,
     timeout: float = 30.0,
     ca_bundle: str | None = None,
+    read_only: bool = True,
 ) -> Executor:
-    """A read-only session to ``database``; ``ca_bundle`` is the RDS CA file when ``ssl`` verifies the server.
+    """A read-only session to ``database`` (``read_only=False``: the server's default); ``ca_bundle`` is the RDS CA
+    file when ``ssl`` verifies the server.
 
     ``timeout`` bounds connecting and every answer; statements are cancelled by the server 5 s earlier.
     """
@@ -93,7 +97,7 @@ def connect(
         raise ConnectFailed(_message(error)) from error
     executor = PostgresExecutor(connection)
     try:
-        for statement in _session(timeout):
+        for statement in _session(timeout, read_only):
             executor.query(statement)
     except QueryFailed as error:
         executor.close()

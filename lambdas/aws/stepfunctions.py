@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -38,21 +39,25 @@ class StepFunctions:
                 return None
             raise
 
-    def last_recorded_state(self, execution_arn: str) -> dict[str, Any] | None:
+    def last_recorded_state(
+        self, execution_arn: str, whole: Callable[[dict[str, Any]], bool] = lambda _: True
+    ) -> dict[str, Any] | None:
         """The output of the last state that exited: the workflow state when the execution stopped.
 
         GetExecutionHistory with reverseOrder lists the newest events first (Step Functions API Reference); the
-        newest exit of each page is taken by event id, so the answer is the same if a page comes in order.
+        exits of each page are taken newest first by event id, so the answer is the same if a page comes in order.
+        ``whole`` says which outputs are the whole state: a state of a Parallel's branch may exit with a part of it
+        (the switchover probe's result), and the branches exit in no fixed order.
         """
         with translated_errors():
             paginator = self._client.get_paginator("get_execution_history")
             pages = paginator.paginate(executionArn=execution_arn, reverseOrder=True, includeExecutionData=True)
             for page in pages:
                 exits = [e for e in page.get("events", []) if "output" in (e.get("stateExitedEventDetails") or {})]
-                if exits:
-                    newest = max(exits, key=lambda event: int(event["id"]))
-                    parsed = json.loads(newest["stateExitedEventDetails"]["output"])
-                    return parsed if isinstance(parsed, dict) else None
+                for event in sorted(exits, key=lambda event: int(event["id"]), reverse=True):
+                    parsed = json.loads(event["stateExitedEventDetails"]["output"])
+                    if isinstance(parsed, dict) and whole(parsed):
+                        return parsed
         return None
 
     def send_task_success(self, task_token: str, output: dict[str, Any]) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from upgrade.preflight.in_database import in_database_checks
+from upgrade.preflight.in_database import heartbeat_maker, in_database_checks
 from upgrade.preflight.run import run_preflight
 from upgrade.shared.report_store import ReportStore
 from upgrade.shared.runtime import step_handler
@@ -16,5 +16,6 @@ handler = step_handler(
         in_database_checks(clients.secrets, clients.rds_data),
         clients.stepfunctions,
         ReportStore(clients.s3, report_settings().REPORT_BUCKET),
+        heartbeat_maker(clients.secrets),
     ),
 )

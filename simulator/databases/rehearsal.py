@@ -1,6 +1,10 @@
 """One rehearsal on real servers: blue at the start of the run, green when the simulated blue/green deployment is
 created, the switchover when the simulated one runs; the simulated RDS calls the hooks below (``rds.state``'s
 ``DatabaseHooks``), and the engine reads ``outcome()`` into the run's output.
+
+The switchover on the servers runs in a thread of its own, started when the simulated switchover starts and joined
+when it finishes: the workflow's simulated clock moves in no real time, and the workflow's write probe (its real
+handler, a Parallel branch beside the switchover) must see it happen in real seconds, blue first.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from typing import Any
 import pg8000.native
 
 from simulator.databases import replication, servers
-from simulator.databases.probe import CREATE_HEARTBEAT, HEARTBEAT_DATABASE, WriteProbe, downtime
 from simulator.databases.servers import Server
 
 DEFAULT_SEED = Path(__file__).with_name("seed.sql")
@@ -33,7 +36,9 @@ GREEN_SETTINGS = {
     "wal_receiver_status_interval": "1",
     "wal_retrieve_retry_interval": "200ms",  # the launcher starts a new subscription's apply worker this soon
 }
-PROBE_AFTER_SWITCH_SECONDS = 1.5  # keep probing the new server a little after the name moved
+# Aurora checks its guardrails before it stops writes (Aurora User Guide, "Switching a blue/green deployment"): blue
+# still takes writes meanwhile, long enough for the probe's first writes (and its cold start) to reach it
+GUARDRAIL_SECONDS = 1.5
 
 
 @dataclass
@@ -61,13 +66,13 @@ class Rehearsal:
         self.changes_on_blue = list(changes_on_blue or [])
         self.blue: Server | None = None
         self.green: Server | None = None
-        self.serving: Server | None = None  # the server the cluster's name points at
         self.links: list[replication.Link] = []
         self.events: list[dict[str, Any]] = []  # what happened on the servers, in real time
         self.change_errors: list[str] = []
         self._clusters: list[tuple[Any, Server]] = []  # simulated cluster object -> its server
-        self._probe: WriteProbe | None = None
+        self._switching: threading.Thread | None = None  # the switchover on the servers, in real time
         self._degraded: list[str] = []  # what the switchover guardrail found on blue that green lacks
+        self._behind: list[str] = []  # databases whose replication did not catch up once writes stopped
         self._traffic_stop = threading.Event()
         self._traffic_thread: threading.Thread | None = None
         self._started = time.monotonic()
@@ -93,16 +98,14 @@ class Rehearsal:
             self._previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         self.blue = servers.start("blue", self.source_version, BLUE_SETTINGS)
         self._servers.append(self.blue)
-        self.serving = self.blue
+        # no heartbeat table here: the workflow's preflight makes it on blue, as it does on AWS
         servers.run_sql_file(self.blue, self.seed_sql)
-        self._execute(self.blue, HEARTBEAT_DATABASE, CREATE_HEARTBEAT)
         self._note("blue started and seeded", server=self.blue.address, version=self.source_version)
 
     def close(self) -> None:
         """Stop the threads and both servers, remove their data; safe to call twice and after any failure."""
         self._stop_traffic()
-        if self._probe is not None:
-            self._probe.stop()
+        self._join_switching()
         while self._servers:
             servers.stop(self._servers.pop())
         if self._previous_sigterm is not None:
@@ -144,34 +147,46 @@ class Rehearsal:
                 self._change_on_blue(statement)
 
     def switchover_started(self) -> None:
-        """The guardrails first (nothing changes when they refuse), then writes to blue stop."""
+        """The switchover on the servers starts in real time; the simulated RDS goes on at once."""
         assert self.blue is not None and self.green is not None
         self._stop_traffic()
-        self._probe = WriteProbe(lambda: self.serving)
-        self._probe.start()
-        time.sleep(0.2)  # one write through the endpoint before anything changes
+        self._degraded, self._behind = [], []
+        self._switching = threading.Thread(target=self._switch_servers, name="switchover-on-servers", daemon=True)
+        self._switching.start()
+
+    def _switch_servers(self) -> None:
+        """The guardrails first (nothing changes when they refuse), then writes to blue stop and green catches up."""
+        assert self.blue is not None and self.green is not None
+        time.sleep(GUARDRAIL_SECONDS)
         self._degraded = replication.unsupported_changes(self.blue, self.green, self.links)
         if self._degraded:
             self._note("switchover guardrail: replication degraded", changes=self._degraded)
             return
         replication.refuse_writes(self.blue)
         self._note("switchover: writes to blue refused, its sessions ended")
+        self._behind = replication.not_caught_up(self.blue, self.links)
+        if self._behind:
+            self._note("switchover: replication did not catch up", databases=self._behind)
+
+    def _join_switching(self) -> None:
+        if self._switching is not None:
+            self._switching.join()
+            self._switching = None
 
     def switchover_finishing(self) -> str | None:
-        """Catch up, synchronize sequences, stop replicating; a reason when the switchover cannot complete."""
+        """Synchronize sequences, stop replicating; a reason when the switchover cannot complete."""
         assert self.blue is not None and self.green is not None
+        self._join_switching()
         if self._degraded:
             return (
                 "replication degraded: changes logical replication does not carry were made on blue ("
                 + "; ".join(self._degraded[:5])
                 + "). Delete the blue/green deployment with its green and create it again"
             )
-        behind = replication.not_caught_up(self.blue, self.links)
-        if behind:
-            self._note("switchover: replication did not catch up", databases=behind)
+        if self._behind:
             return (
                 f"logical replication to green did not catch up within {replication.CATCH_UP_SECONDS:.0f} s in "
-                f"database(s) {', '.join(behind)}"
+                f"database(s) {', '.join(self._behind)}"
             )
         synchronized = replication.synchronize_sequences(self.blue, self.green, self.links)
         replication.drop_subscriptions(self.green, self.links)
@@ -179,19 +194,15 @@ class Rehearsal:
         return None
 
     def switchover_completed(self) -> None:
-        self.serving = self.green
+        # the cluster's name is green's now (simulator.rds.blue_green._switch): its endpoint reaches green's server
         self._note("switchover: the cluster endpoint now points at green")
-        time.sleep(PROBE_AFTER_SWITCH_SECONDS)
-        if self._probe is not None:
-            self._probe.stop()
 
     def switchover_rolled_back(self) -> None:
         assert self.blue is not None
+        self._join_switching()
         if not self._degraded:  # the guardrail refused before writes stopped: nothing to give back
             replication.allow_writes(self.blue)
         self._note("switchover rolled back: blue takes writes")
-        if self._probe is not None:
-            self._probe.stop()
 
     # --- what happened -----------------------------------------------------------------------------------------
     def outcome(self) -> dict[str, Any]:
@@ -208,8 +219,6 @@ class Rehearsal:
         }
         if self.traffic is not None:
             result["traffic"] = {"writes": self.traffic.written, "refused": self.traffic.refused[:5]}
-        if self._probe is not None:
-            result["downtime"] = downtime(self._probe.beats, self.target_version)
         return result
 
     # --- helpers ----------------------------------------------------------------------------------------------

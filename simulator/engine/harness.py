@@ -37,6 +37,7 @@ from unittest import mock
 import boto3
 import botocore.endpoint
 from botocore.exceptions import ClientError
+from moto.core.botocore_stubber import BotocoreStubber
 from moto.stepfunctions.parser.api import HistoryEventType, LambdaFunctionFailedEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
@@ -58,6 +59,7 @@ from simulator.rds.faults import FaultInjector, FaultPlan, TaskErrorFault
 Handler = Callable[[dict[str, Any], Any], Any]
 
 PATCHED = (
+    (BotocoreStubber, "__call__"),
     (lambda_eval_utils, "_invoke_lambda_function"),
     (lambda_eval_utils, "execute_lambda_function_integration"),
     (wait_function.WaitFunction, "_wait_interval"),
@@ -122,6 +124,8 @@ class LambdaFunction:
     environment: dict[str, str]
     # the function's execution role: its AWS calls are authorized as that role (simulator.enforcement.iam)
     acting_as: Callable[[], AbstractContextManager[None]] = nullcontext
+    # runs while other functions run (a Parallel branch beside the workflow's steps): see ``run_function``
+    concurrent: bool = False
 
 
 class _Context:
@@ -144,7 +148,7 @@ class _Context:
 # os.environ is one per process, and each invocation sets its function's variables in it, then takes them out
 # again. ``os.environ.copy()`` reads the keys, then each value: a key taken out between the two fails it with a
 # KeyError. botocore copies the environment whenever it makes a client (its instance metadata fetcher), and a
-# fleet's waiting tasks make clients while another thread's invocation ends; so the
+# fleet's waiting tasks and the switchover probe make clients while another thread's invocation ends; so the
 # changes and the copies take turns (``_copy_in_turn``, in place while functions run: ``local_lambdas``).
 _ENVIRONMENT_CHANGES = threading.RLock()
 _copy = os._Environ.copy
@@ -231,8 +235,13 @@ def run_function(
     function = functions[name]
     recorder.invocations.append(name)
     started = time.perf_counter()
+    # os.environ is one per process: two invocations that overlap would each put back what the other set (and leave
+    # the last one's values behind). A concurrent function runs without the swap: its handler reads nothing from the
+    # environment while it runs (the runtime read it at import, and the Region is the run's own), so only one
+    # invocation at a time ever swaps it. Its role still holds: ``acting_as`` is per thread.
+    own_environment = nullcontext() if function.concurrent else environment(function.environment)
     try:
-        with environment(function.environment), function.acting_as(), _no_metrics_left():
+        with own_environment, function.acting_as(), _no_metrics_left():
             result = function.handler(payload, _Context(name, region))
     except Exception as error:
         recorder.events.append(
@@ -456,7 +465,19 @@ def local_lambdas(
         env.states.context_object.context_object_data["Execution"]["StartTime"] = started.isoformat()
         return env
 
+    rds_calls = threading.RLock()
+    serve = BotocoreStubber.__call__
+
+    def one_rds_call_at_a_time(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+        # moto's RDS models and the realism layer's progress (advanced on describes) are not thread-safe; a concurrent
+        # function (the switchover probe) calls RDS beside the workflow's steps: its calls wait for theirs
+        if event_name.split(".")[1:2] != ["rds"]:
+            return serve(self, event_name, request, **kwargs)
+        with rds_calls:
+            return serve(self, event_name, request, **kwargs)
+
     with (
+        mock.patch.object(BotocoreStubber, "__call__", one_rds_call_at_a_time),
         mock.patch.object(os._Environ, "copy", _copy_in_turn),
         mock.patch.object(ExecutionWorker, "_get_evaluation_environment", start_time_as_text),
         mock.patch.object(lambda_eval_utils, "_invoke_lambda_function", _invoker(functions, recorder, waits.acted)),

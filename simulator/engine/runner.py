@@ -134,7 +134,16 @@ def run_scenario(scenario: Scenario, cdk_out: Path = DEFAULT_CDK_OUT, log_level:
         outcome = _run_in_world(scenario, workflow, env_values, plan, task_faults, recorder, rehearsal)
         if rehearsal is not None:
             outcome["real_databases"] = rehearsal.outcome()
+            measured = _switchover_probe_result(outcome)
+            if measured is not None:
+                outcome["real_databases"]["downtime"] = measured
         return outcome
+
+
+def _switchover_probe_result(outcome: dict[str, Any]) -> dict[str, Any] | None:
+    """What the workflow's own switchover probe (its real handler, against the real servers) measured, last run."""
+    results = [r["result"] for r in outcome["step_results"] if r["name"].startswith(SWITCHOVER_PROBE_FUNCTION)]
+    return results[-1] if results else None
 
 
 def _check_servers_installed(scenario: Scenario) -> None:
@@ -253,6 +262,11 @@ def _run_all(
     return outcome
 
 
+# handlers that run in a Parallel branch beside the workflow's other steps (simulator/engine/harness.py, run_function)
+CONCURRENT_HANDLERS = frozenset({"switchover_probe.handler.handler"})
+SWITCHOVER_PROBE_FUNCTION = "SwitchoverProbeFunction"
+
+
 def _functions(
     workflow: SynthesizedWorkflow, stack: StackResources, authorizer: Authorizer
 ) -> dict[str, LambdaFunction]:
@@ -261,6 +275,7 @@ def _functions(
             handler=load_handler(spec),
             environment=stack.environment(spec.environment),
             acting_as=partial(authorizer.acting_as, logical_id),
+            concurrent=spec.handler in CONCURRENT_HANDLERS,
         )
         for logical_id, spec in workflow.functions.items()
     }

@@ -170,9 +170,16 @@ def isolated_imports(asset_dirs: set[Path], environment: dict[str, str]) -> Iter
 
     ``environment``: the variables set while the handlers are imported (the same run after run gets the modules
     imported by the first)."""
-    packages = {p.name for d in asset_dirs for p in d.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    packages = {name for d in asset_dirs for name in _packages(d)}
     saved_path = list(sys.path)
-    saved = {name: module for name, module in sys.modules.items() if name.split(".")[0] in packages}
+    # the process's own modules (the source tree's) come back after the run; a module an earlier run's thread
+    # imported late from another synthesis (a scenario's configured variant) must not: its exception classes are
+    # not this run's, and an ``except`` in this run's handler would not catch them
+    saved = {
+        name: module
+        for name, module in sys.modules.items()
+        if name.split(".")[0] in packages and not _from_a_synthesis(module)
+    }
     key = (
         tuple(sorted((str(d.resolve()), _newest_change(d)) for d in asset_dirs)),
         tuple(sorted(environment.items())),
@@ -198,6 +205,17 @@ def _newest_change(asset_dir: Path) -> float:
     return max((p.stat().st_mtime for p in asset_dir.rglob("*.py")), default=0.0)
 
 
+def _packages(asset_dir: Path) -> set[str]:
+    """The asset's top-level packages, namespace packages (a folder of modules without ``__init__.py``) included: a
+    handler module left behind from another synthesis would keep that synthesis's exception classes."""
+    return {p.name for p in asset_dir.iterdir() if p.is_dir() and any(p.glob("*.py"))}
+
+
+def _from_a_synthesis(module: ModuleType) -> bool:
+    """Loaded from a synthesized asset folder (``asset.<hash>`` in a cdk.out), not from the source tree."""
+    return any(part.startswith("asset.") for part in Path(getattr(module, "__file__", None) or "").parts)
+
+
 def _from_assets(module: ModuleType, asset_dirs: set[Path]) -> bool:
     origin = getattr(module, "__file__", None) or ""
     return any(origin.startswith(str(d.resolve())) for d in asset_dirs)
@@ -205,7 +223,7 @@ def _from_assets(module: ModuleType, asset_dirs: set[Path]) -> bool:
 
 def _forget_modules_of(asset_dir: Path) -> None:
     """Drop same-named modules imported from elsewhere (the source tree) so the asset's load."""
-    packages = {p.name for p in asset_dir.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    packages = _packages(asset_dir)
     for name in list(sys.modules):
         if name.split(".")[0] in packages:
             module = sys.modules[name]

@@ -71,13 +71,15 @@ def _real_databases(real: dict[str, Any] | None) -> list[str]:
         lines.append(f"  traffic on blue while green existed: {real['traffic']['writes']} writes")
     for refused in real["changes_on_blue_refused"]:
         lines.append(f"  blue refused: {refused}")
-    downtime = real.get("downtime")
-    if downtime:
+    downtime = real.get("downtime")  # what the workflow's switchover probe returned
+    if downtime and not downtime.get("measured"):
+        lines.append(f"  write downtime through the cluster endpoint: not measured: {downtime.get('not_measured')}")
+    elif downtime:
         lines.append(
             f"  write downtime through the cluster endpoint: {downtime['unavailable_seconds']} s "
             f"(from {downtime['unavailable_from']} to {downtime['unavailable_until']}; "
             f"{downtime['writes_refused']} of {downtime['writes_attempted']} probe writes refused; first write "
-            f"on {real['green']} at {downtime['first_new_version_write_at']})"
+            f"on {real['green']} at {downtime['first_new_version_write_at']}; probe stopped: {downtime['stopped']})"
         )
     return lines
 

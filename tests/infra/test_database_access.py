@@ -1,6 +1,6 @@
 """The database steps reach databases only as configured: named secrets, the configured clusters, a VPC.
 
-Three steps run SQL: preflight, post-upgrade and the consistency check; no other function may.
+Four steps run SQL: preflight, post-upgrade, the consistency check and the switchover probe; no other function may.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from infra.app_factory import STACK_NAME, build_app
 from infra.config import ConfigError
 
 SECRET = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:prod-db-preflight-*"
-DATABASE_STEPS = ("PreflightFunction", "PostUpgradeFunction", "ConsistencyCheckFunction")
+DATABASE_STEPS = ("PreflightFunction", "PostUpgradeFunction", "ConsistencyCheckFunction", "SwitchoverProbeFunction")
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +95,12 @@ def test_the_green_steps_may_run_statements_on_green_only_under_the_configured_i
         resources = data_api["Resource"] if isinstance(data_api["Resource"], list) else [data_api["Resource"]]
         names = sorted(_text(resource).rsplit(":cluster:", 1)[1] for resource in resources)
         assert names == (["prod-db", "prod-db-green-*"] if green else ["prod-db"]), step
+
+
+def test_the_switchover_probe_may_not_use_the_data_api(template):
+    """It writes through the cluster endpoint over direct sessions only: the Data API is not the endpoint."""
+    statements = _statements(template, "SwitchoverProbeFunctionRole")
+    assert statements and not any("rds-data" in json.dumps(s["Action"]) for s in statements)
 
 
 def test_without_database_access_config_no_secret_is_readable(tmp_path):

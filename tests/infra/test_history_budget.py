@@ -50,6 +50,16 @@ def _definition(synthesized: Synthesized) -> dict[str, Any]:
     return dict(load_workflow(synthesized.outdir, synthesized.region).definition)
 
 
+def _all_states(definition: dict[str, Any]) -> dict[str, Any]:
+    """Every state, those of Parallel branches too (a loop inside a branch counts against the same history; state
+    names are unique across the whole definition)."""
+    states = dict(definition["States"])
+    for state in definition["States"].values():
+        for branch in state.get("Branches", []):
+            states |= _all_states(branch)
+    return states
+
+
 def _is_callback(state: dict[str, Any]) -> bool:
     return state.get("Type") == "Task" and str(state.get("Resource", "")).endswith(".waitForTaskToken")
 
@@ -99,7 +109,7 @@ def _turns_at(start: polling.Schedule, advance: polling.Schedule, minutes: int, 
 
 
 def test_every_loop_of_the_definition_has_a_budget(synthesized: Synthesized) -> None:
-    states = _definition(synthesized)["States"]
+    states = _all_states(_definition(synthesized))
     loops = {
         name
         for name, state in states.items()
@@ -111,7 +121,7 @@ def test_every_loop_of_the_definition_has_a_budget(synthesized: Synthesized) -> 
 def test_all_loops_at_their_largest_deadlines_stay_well_under_the_history_limit(
     synthesized: Synthesized, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    states = _definition(synthesized)["States"]
+    states = _all_states(_definition(synthesized))
     worst = {}
     for name, (start, advance, deadline) in LOOPS.items():
         cycle = _shortest_cycle(states, name)

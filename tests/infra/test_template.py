@@ -90,6 +90,10 @@ STEPS: dict[str, tuple[str, set[str]]] = {
         {"DescribeBlueGreenDeployments", "SwitchoverBlueGreenDeployment"},
     ),
     "CheckSwitchoverFunction": ("blue_green.handler.check_switchover", {"DescribeBlueGreenDeployments"}),
+    "SwitchoverProbeFunction": (
+        "switchover_probe.handler.handler",
+        {"DescribeDBClusters", "DescribeBlueGreenDeployments"},
+    ),
     "VerifyUpgradeFunction": ("verify.handler.handler", {"DescribeDBClusters", "DescribeDBInstances"}),
     "CleanUpFunction": (
         "cleanup.handler.handler",
@@ -152,8 +156,12 @@ EVENT_DRIVEN: dict[str, tuple[str, set[str]]] = {
 }
 FUNCTIONS = {**STEPS, **EVENT_DRIVEN}
 # (memory MB, timeout s) where the factory's default (256, 120) does not hold
-SIZES = {"PostUpgradeFunction": (512, 900), "ConsistencyCheckFunction": (256, 600)}
-DATABASE_STEPS = {"PreflightFunction", "PostUpgradeFunction", "ConsistencyCheckFunction"}
+SIZES = {
+    "PostUpgradeFunction": (512, 900),
+    "ConsistencyCheckFunction": (256, 600),
+    "SwitchoverProbeFunction": (256, 900),
+}
+DATABASE_STEPS = {"PreflightFunction", "PostUpgradeFunction", "ConsistencyCheckFunction", "SwitchoverProbeFunction"}
 
 # what RDS checks on the caller when it acts on its behalf (AWS blue/green authorization docs)
 # for a global database member, RDS also creates, modifies and deletes global clusters on the caller's behalf
@@ -288,6 +296,7 @@ def test_read_only_steps_cannot_change_anything(synthesized: Synthesized) -> Non
         "CheckSnapshotFunction",
         "CheckBlueGreenFunction",
         "CheckSwitchoverFunction",
+        "SwitchoverProbeFunction",
         "VerifyUpgradeFunction",
         "PreflightFunction",
         "PostUpgradeFunction",

@@ -56,6 +56,17 @@ def test_the_same_assets_and_environment_reuse_the_modules_a_changed_one_imports
     assert resynthesized["says"] == "second"
 
 
+def test_a_namespace_package_of_the_assets_is_given_back_too(tmp_path):
+    asset = _asset(tmp_path / "asset", "first")
+    (asset / "loose").mkdir()
+    (asset / "loose" / "handler.py").write_text("def handler(event, context):\n    return {}\n")
+    spec = FunctionSpec("Loose", "loose.handler.handler", asset, {})
+    with isolated_imports({asset}, {}):
+        load_handler(spec)({}, None)
+        assert "loose.handler" in sys.modules
+    assert "loose.handler" not in sys.modules  # not left for a run from another synthesis
+
+
 def test_the_history_read_from_the_backend_is_the_history_the_api_lists():
     parse_once()
     definition = {

@@ -3,13 +3,14 @@ simulated RDS drives through its hooks, including what a run may do twice or und
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from simulator.databases import replication, servers
-from simulator.databases.rehearsal import Rehearsal
+from simulator.databases.rehearsal import GUARDRAIL_SECONDS, Rehearsal
 from simulator.databases.servers import ServerError
 
 
@@ -59,12 +60,20 @@ def test_a_second_green_replaces_the_first_and_replicates_from_blue() -> None:
 
 
 def test_a_rolled_back_switchover_gives_blue_its_writes_back() -> None:
+    """The switchover on the servers runs in real time beside the simulated one: blue takes writes through the
+    guardrail phase, then refuses them; a rollback gives them back."""
+    insert = "INSERT INTO orders (customer_id, total) VALUES (1, 1) RETURNING id"
     with Rehearsal("13.20", "14.18") as rehearsal:
         rehearsal.green_created(object(), object())
+        started = time.monotonic()
         rehearsal.switchover_started()
         assert rehearsal.blue is not None
+        assert _scalar(rehearsal.blue, "shop", insert), "the guardrails first: blue still takes writes"
         with pytest.raises(Exception, match="read-only transaction"):
-            _scalar(rehearsal.blue, "shop", "INSERT INTO orders (customer_id, total) VALUES (1, 1) RETURNING id")
+            while time.monotonic() - started < GUARDRAIL_SECONDS + 10:
+                _scalar(rehearsal.blue, "shop", insert)
+                time.sleep(0.1)
+        assert time.monotonic() - started >= GUARDRAIL_SECONDS
         rehearsal.switchover_rolled_back()
-        assert _scalar(rehearsal.blue, "shop", "INSERT INTO orders (customer_id, total) VALUES (1, 1) RETURNING id")
-        assert rehearsal.serving is rehearsal.blue
+        assert _scalar(rehearsal.blue, "shop", insert)
+        assert rehearsal.events[-1]["what"] == "switchover rolled back: blue takes writes"

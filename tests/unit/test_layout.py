@@ -55,3 +55,10 @@ def test_an_init_holds_only_its_docstring(init):
 @pytest.mark.parametrize("root", ROOTS.values(), ids=ROOTS.keys())
 def test_no_module_is_left_beside_the_packages(root):
     assert sorted(p.name for p in root.glob("*.py")) in (["__init__.py"], ["__init__.py", "__main__.py"])
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_readme_layout_names_every_package(package):
+    """The README's Layout is the map: a package missing from it is one a reader cannot find."""
+    layout = (REPO / "README.md").read_text().split("## Layout", 1)[1].split("\n## ", 1)[0]
+    assert re.search(rf"^  {package.name}/ ", layout, re.M), f"README Layout does not name {package.name}/"

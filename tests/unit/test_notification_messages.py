@@ -624,7 +624,7 @@ class _History:
     def __init__(self, state: dict[str, Any] | None) -> None:
         self.state = state
 
-    def last_recorded_state(self, execution_arn: str) -> dict[str, Any] | None:
+    def last_recorded_state(self, execution_arn: str, whole: Any = None) -> dict[str, Any] | None:
         return self.state
 
 

@@ -90,12 +90,14 @@ def blue_green_original_intact(run: Run) -> list[str]:
 
 
 def wait_polls(definition: dict[str, Any]) -> dict[str, str | None]:
-    """Every Wait state -> the progress key of its poll (None for a fixed wait)."""
+    """Every Wait state (a Parallel's branches too) -> the progress key of its poll (None for a fixed wait)."""
     found: dict[str, str | None] = {}
     for name, state in definition["States"].items():
         if state["Type"] == "Wait":
             path = str(state.get("SecondsPath", ""))
             found[name] = path.split(".")[1] if path.endswith(".poll.wait_seconds") else None
+        for branch in state.get("Branches", []):
+            found |= wait_polls(branch)
     return found
 
 

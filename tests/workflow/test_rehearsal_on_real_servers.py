@@ -95,26 +95,42 @@ def test_a_table_without_primary_key_blocks_the_preflight_and_blue_would_refuse_
 
 
 def test_the_probe_measures_the_write_downtime_through_the_cluster_endpoint(upgraded) -> None:
+    """The workflow's own probe (its real handler, a Parallel branch beside the switchover) wrote through the cluster
+    endpoint while the switchover ran on the servers: blue answered first, writes were refused, green took over."""
+    probe_events = [e for e in upgraded["timeline"] if str(e.get("name", "")).startswith("SwitchoverProbeFunction")]
+    assert "downtime" in upgraded["real_databases"], f"no result of the probe; its events: {probe_events}"
     downtime = upgraded["real_databases"]["downtime"]
-    beats = downtime["timeline"]
-    assert beats[0]["ok"] and beats[0]["server"] == "blue 13.20", beats[0]
-    first_green = next(n for n, beat in enumerate(beats) if beat["server"] == "green 14.18")
+    assert downtime["measured"] and downtime["stopped"] == "switched", downtime
+    segments = downtime["timeline"]
+    assert segments[0]["ok"] and segments[0]["version"] == "13.20", segments[0]
+    first_green = next(n for n, segment in enumerate(segments) if segment["version"] == "14.18")
     # writes on green succeed from the first one: the heartbeat's sequence was synchronized, else its replicated
     # ids would collide with green's own
-    assert all(beat["ok"] and beat["version"] == "14.18" for beat in beats[first_green:]), beats
-    assert len(beats) - first_green >= 2
-    assert not any(
-        beat["ok"]
-        for beat in beats[:first_green]
-        if beat["server"] == "blue 13.20"
-        and beat is not beats[0]
-        and beats.index(beat) > next((n for n, b in enumerate(beats) if not b["ok"]), first_green)
-    )
-    assert downtime["first_new_version_write_at"] == beats[first_green]["at"]
-    assert downtime["writes_refused"] == sum(not beat["ok"] for beat in beats)
-    if downtime["writes_refused"]:
-        assert downtime["unavailable_until"] == beats[first_green]["at"]
-        assert downtime["unavailable_seconds"] > 0
+    assert all(s["ok"] and s["version"] == "14.18" for s in segments[first_green:]), segments
+    assert sum(s["count"] for s in segments[first_green:]) >= 4  # the stop rule: the new version settled
+    refused = [s for s in segments[:first_green] if not s["ok"]]
+    assert refused and all(s["version"] in ("13.20", None) for s in refused), segments  # blue refused, nobody else
+    assert not any(s["ok"] for s in segments[segments.index(refused[0]) : first_green]), "blue never came back"
+    assert downtime["first_new_version_write_at"] == segments[first_green]["start"]
+    assert downtime["writes_refused"] == sum(s["count"] for s in segments if not s["ok"])
+    assert downtime["unavailable_from"] == refused[0]["start"]
+    assert downtime["unavailable_until"] == segments[first_green]["start"]
+    assert downtime["unavailable_seconds"] > 0
+    probe_calls = {
+        (a["action"], tuple(a["allowed_by"]))
+        for a in upgraded["authorizations"]
+        if a["principal"].startswith("SwitchoverProbeFunction")
+    }
+    assert probe_calls >= {
+        ("secretsmanager:GetSecretValue", ("ReadDatabaseCredentials",)),
+        ("rds:DescribeDBClusters", ("DescribeCluster",)),
+    }, probe_calls  # each of its grants is needed (test_fault_matrix's NOT_EXERCISED sends here)
+    done = next(n for n in upgraded["notifications"] if n.get("event") == "switchover_done")["message"]
+    final = outcome_notifications(upgraded)[-1]["message"]
+    for message in (done, final):
+        assert "Write unavailability during the switchover" in message, message
+        assert f"{downtime['unavailable_seconds']} s, from {downtime['unavailable_from']}" in message
+        assert f"first write on 14.18 at {downtime['first_new_version_write_at']}" in message
 
 
 def test_the_servers_are_stopped_and_removed(upgraded) -> None:
@@ -169,6 +185,13 @@ def test_without_the_check_the_switchover_guardrail_refuses_a_schema_change(unch
     assert outcome["cluster"]["engine_version"] == "13.20"
     assert "replication degraded" in outcome["error"]["message"], outcome["error"]
     assert "shop: column public.orders.note text" in outcome["error"]["message"]
-    assert "downtime" in outcome["real_databases"]
-    assert all(beat["ok"] for beat in outcome["real_databases"]["downtime"]["timeline"]), "writes never stopped"
+    downtime = outcome["real_databases"]["downtime"]
+    assert downtime["stopped"] == "switchover_ended", downtime  # read off the deployment's SWITCHOVER_FAILED
+    assert any(
+        a["principal"].startswith("SwitchoverProbeFunction")
+        and (a["action"], a["allowed_by"]) == ("rds:DescribeBlueGreenDeployments", ["DescribeSwitchover"])
+        for a in outcome["authorizations"]
+    )
+    assert all(s["ok"] and s["version"] == "13.20" for s in downtime["timeline"]), "writes never stopped"
+    assert downtime["unavailable_seconds"] == 0.0 and downtime["first_new_version_write_at"] is None
     _gone(outcome)

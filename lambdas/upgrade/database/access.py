@@ -38,12 +38,19 @@ class ClusterSql:
 
 
 def cluster_sql(
-    access: DatabaseAccess, cluster: dict[str, Any], secrets: Any, rds_data_client: Any, *, own_endpoint: bool
+    access: DatabaseAccess,
+    cluster: dict[str, Any],
+    secrets: Any,
+    rds_data_client: Any,
+    *,
+    own_endpoint: bool,
+    read_only: bool = True,
 ) -> ClusterSql:
     """Sessions to ``cluster`` with the input's credentials.
 
     ``own_endpoint``: connect to the cluster's own Endpoint/Port, never the input's or the secret's host. Green
     needs this: it is a clone with the same roles, but the secret's host (and any host in the input) names blue.
+    ``read_only=False``: direct sessions keep the server's default transaction mode (the switchover probe).
     """
     try:
         secret = secrets.json(access.secret_arn)
@@ -72,7 +79,9 @@ def cluster_sql(
         # never connect do not pay for its import at cold start
         from aws import postgres
 
-        return postgres.connect(str(host), port, user, password, database, access.ssl, timeout, ca_bundle)
+        return postgres.connect(
+            str(host), port, user, password, database, access.ssl, timeout, ca_bundle, read_only=read_only
+        )
 
     return ClusterSql(open_direct, str(host), port, user, "direct")
 

@@ -15,6 +15,7 @@ from upgrade.fleet.waves import Describe, LastState, current_wave, finish_wave
 from upgrade.notifications.messages import Message
 from upgrade.notifications.render import render, sns_variants
 from upgrade.shared.base_model import Model
+from upgrade.shared.models import is_workflow_state
 from upgrade.shared.report_store import report_key
 
 
@@ -133,7 +134,7 @@ def _describer(sfn: StepFunctions, settings: FleetSettings) -> Describe:
 
 def _last_state(sfn: StepFunctions, settings: FleetSettings) -> LastState:
     """A child execution's state when it stopped (GetExecutionHistory): where the upgrade records its failure."""
-    return lambda name: sfn.last_recorded_state(settings.child_execution_arn(name))
+    return lambda name: sfn.last_recorded_state(settings.child_execution_arn(name), is_workflow_state)
 
 
 def _publish(message: Message, sns: Sns, settings: FleetSettings) -> None:

@@ -29,7 +29,7 @@ from upgrade.notifications.messages import (
     start_execution_step,
 )
 from upgrade.shared.base_model import Model
-from upgrade.shared.models import StepError, WorkflowState
+from upgrade.shared.models import StepError, WorkflowState, is_workflow_state
 
 EXECUTION_STATUS_CHANGE = "Step Functions Execution Status Change"
 BLUE_GREEN_EVENT = "RDS Blue Green Deployment Event"
@@ -144,7 +144,7 @@ def _last_state(detail: ExecutionStatus, sfn: StepFunctions | None) -> WorkflowS
     if sfn is None or not detail.executionArn:
         return None
     try:
-        recorded = sfn.last_recorded_state(detail.executionArn)
+        recorded = sfn.last_recorded_state(detail.executionArn, is_workflow_state)
     except ClientError:  # the message must still go out, with the generic next steps
         return None
     if recorded is None:

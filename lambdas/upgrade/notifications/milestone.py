@@ -175,6 +175,8 @@ def _switchover_done(state: WorkflowState) -> Content:
             )
     else:
         body.append(f"The switchover of {cluster_id} to {target} completed.")
+    if state.switchover_probe is not None:
+        body.append(state.switchover_probe.line())
     deletes = bool(state.input.get("delete_old_cluster"))
     old = "the old cluster is deleted, with a final snapshot" if deletes else "the old cluster is kept"
     body.append(f"Next: clean-up ({old}), then the final message.")

@@ -112,6 +112,8 @@ def _failed(state: WorkflowState, rds: Rds, message: _Build) -> Message:
     report = state.plan.report if state.plan else None
     lines = [f"FAILED at step: {step}", f"Error: {error.Error}", f"Reason: {reason(error)}"]
     lines += _earlier_failures(state) + [""]
+    if state.switchover_probe is not None:
+        lines += [state.switchover_probe.line(), ""]
     if step.startswith("Notify"):
         lines += [
             "The workflow's own work was done; only sending its notification failed. Read the execution's "
@@ -136,6 +138,8 @@ def success_lines(state: WorkflowState) -> list[str]:
     if state.verification:
         versions = ", ".join(f"{name} {version}" for name, version in state.verification.instances.items())
         lines.append(f"{state.verification.cluster_id} now runs {state.verification.engine_version} ({versions}).")
+    if state.switchover_probe is not None:
+        lines.append(state.switchover_probe.line())
     if state.snapshot:
         lines.append(f"Pre-upgrade snapshot (kept): {state.snapshot.snapshot_id}")
     if state.target_parameter_groups:

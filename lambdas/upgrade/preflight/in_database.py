@@ -12,8 +12,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from aws import rds_data
-from upgrade.database.access import CA_BUNDLE_VARIABLE
-from upgrade.database.sql import Executor
+from upgrade.database.access import CA_BUNDLE_VARIABLE, cluster_sql
+from upgrade.database.heartbeat import CREATE_HEARTBEAT, HEARTBEAT_TABLE
+from upgrade.database.sql import ConnectFailed, Executor, QueryFailed
+from upgrade.shared.errors import DatabaseAccessFailed
 from upgrade.shared.models import DatabaseAccess, UpgradeInput
 from upgrade.shared.preflight_report import CheckResult, Evidence
 from upgrade.shared.versions import parse_version
@@ -75,4 +77,57 @@ def _unreachable(cluster: dict[str, Any], detail: str) -> CheckResult:
         evidence=[Evidence(object_name=cluster["DBClusterIdentifier"], detail=detail)],
         remediation="Check that the preflight function can read the secret (database_access.secret_arns in cdk.json) "
         "and that it holds RDS credentials; for connect_via data_api, enable the Data API on the cluster.",
+    )
+
+
+HEARTBEAT_CHECK = "BG-switchover-probe-heartbeat"
+HEARTBEAT_TITLE = "The heartbeat table the switchover probe writes to exists on blue"
+
+
+def heartbeat_maker(secrets: Any) -> Callable[[UpgradeInput, dict[str, Any]], CheckResult]:
+    """Make the switchover probe's heartbeat table on blue (upgrade.database.heartbeat says why before green).
+
+    The preflight is the one step that connects to blue before CreateBlueGreenDeployment; it makes the table only in
+    an upgrade that passed every check (``run_preflight`` decides), so a report-only run changes nothing. The table
+    is the one thing it writes, with ``IF NOT EXISTS``: a second run finds it. A failure is a warning: only the
+    downtime measurement depends on it.
+    """
+
+    def make(request: UpgradeInput, cluster: dict[str, Any]) -> CheckResult:
+        access = request.database
+        assert access is not None and access.connect_via == "direct", "the probe writes over direct sessions"
+        try:
+            # the cluster endpoint, as the probe writes through it; a writable session (the checks' are read-only)
+            session = cluster_sql(access, cluster, secrets, None, own_endpoint=True, read_only=False).open(
+                access.database, 30.0
+            )
+        except (DatabaseAccessFailed, ConnectFailed) as error:
+            return _heartbeat_missing(access.database, str(error))
+        try:
+            session.query(CREATE_HEARTBEAT)
+        except QueryFailed as error:
+            return _heartbeat_missing(access.database, str(error))
+        finally:
+            session.close()
+        return CheckResult(
+            id=HEARTBEAT_CHECK,
+            title=HEARTBEAT_TITLE,
+            scope="database",
+            status="pass",
+            reason=f"public.{HEARTBEAT_TABLE} in database {access.database}, made before green exists",
+        )
+
+    return make
+
+
+def _heartbeat_missing(database: str, detail: str) -> CheckResult:
+    return CheckResult(
+        id=HEARTBEAT_CHECK,
+        title=HEARTBEAT_TITLE,
+        scope="database",
+        status="warn",
+        finding="The switchover's write downtime will not be measured: the heartbeat table could not be made",
+        evidence=[Evidence(database=database, object_name=f"public.{HEARTBEAT_TABLE}", detail=detail)],
+        remediation=f"Let the secret's user create public.{HEARTBEAT_TABLE} in database {database} (CREATE on "
+        "schema public), or create it before the upgrade: " + CREATE_HEARTBEAT,
     )

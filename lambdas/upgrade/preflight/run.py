@@ -20,6 +20,7 @@ ENGINE = "aurora-postgresql"
 
 
 DatabaseChecks = Callable[[UpgradeInput, dict[str, Any]], list[CheckResult]]
+DatabaseCheck = Callable[[UpgradeInput, dict[str, Any]], CheckResult]
 
 
 def run_preflight(
@@ -28,6 +29,7 @@ def run_preflight(
     database_checks: DatabaseChecks | None = None,
     sfn: StepFunctions | None = None,
     reports: ReportStore | None = None,
+    make_heartbeat: DatabaseCheck | None = None,
 ) -> Plan:
     """Refuse bad input at once; report every blocker of a valid request, changing nothing.
 
@@ -65,6 +67,14 @@ def run_preflight(
         checks += database_checks(request, cluster)
     else:
         checks.append(_database_checks_skipped(request))
+    deployment_id = None
+    if request.strategy == "blue_green":
+        deployment_id = _deployment_of_ours(rds, cluster["DBClusterArn"], plan.names.blue_green_name)
+    # the one write of the preflight, when nothing failed; never once green exists (a re-run): DDL on blue then
+    # would not reach green and would degrade its replication
+    heartbeat_due = _probe_will_write(request) and deployment_id is None
+    if make_heartbeat is not None and heartbeat_due and not any(c.status == "fail" for c in checks):
+        checks.append(make_heartbeat(request, cluster))
     report = PreflightReport(
         cluster_id=request.cluster_id,
         source_version=str(source),
@@ -74,11 +84,18 @@ def run_preflight(
     )
     if reports is not None:
         report = reports.keep(report, state.execution.name)
-    deployment_id = None
-    if request.strategy == "blue_green":
-        deployment_id = _deployment_of_ours(rds, cluster["DBClusterArn"], plan.names.blue_green_name)
     return plan.model_copy(
         update={"report": report, "blocked": bool(report.failures), "blue_green_deployment_id": deployment_id}
+    )
+
+
+def _probe_will_write(request: UpgradeInput) -> bool:
+    """A blue/green upgrade whose switchover probe can write (direct sessions with the input's secret)."""
+    return (
+        request.mode == "upgrade"
+        and request.strategy == "blue_green"
+        and request.database is not None
+        and request.database.connect_via == "direct"
     )
 
 

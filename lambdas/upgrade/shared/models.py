@@ -13,6 +13,7 @@ from upgrade.shared.consistency_result import ConsistencyResult
 from upgrade.shared.errors import InvalidUpgradeInput
 from upgrade.shared.post_upgrade_result import DriftReport, PostUpgradeResult
 from upgrade.shared.preflight_report import PreflightReport
+from upgrade.shared.switchover_probe_result import SwitchoverProbeResult
 from upgrade.shared.versions import Version, parse_version
 
 # letter first, then letters/digits with single hyphens, no trailing hyphen (RDS rules)
@@ -464,6 +465,7 @@ class WorkflowState(_Lenient):
     capacity_restore_error: StepError | None = None
     post_upgrade: PostUpgradeResult | None = None
     consistency: ConsistencyResult | None = None
+    switchover_probe: SwitchoverProbeResult | None = None
     drift: DriftReport | None = None
 
     @property
@@ -479,3 +481,9 @@ class WorkflowState(_Lenient):
         if self.plan is None:
             raise InvalidUpgradeInput("the workflow state has no plan: preflight has not run")
         return self.plan
+
+
+def is_workflow_state(output: dict[str, Any]) -> bool:
+    """A state's output that is the whole workflow state (every step's holds ``input`` and ``execution``), not the part
+    a Parallel branch's state returns."""
+    return "input" in output and "execution" in output
