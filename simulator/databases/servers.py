@@ -217,12 +217,7 @@ def _psql(
         "-q",
         "-v",
         f"ON_ERROR_STOP={int(stop_on_error)}",
-        "-h",
-        server.host,
-        "-p",
-        str(server.port),
-        "-U",
-        SUPERUSER,
+        *_as_superuser(server),
         "-d",
         database,
         *extra,
@@ -230,6 +225,11 @@ def _psql(
     done = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=300)
     if done.returncode != 0 and stop_on_error:
         raise ServerError(f"{what} on the {server.role} server ({server.version}) failed: {done.stderr.strip()}")
+
+
+def _as_superuser(server: Server) -> list[str]:
+    """The client tools' connection options for ``server``, as its superuser."""
+    return ["-h", server.host, "-p", str(server.port), "-U", SUPERUSER]
 
 
 def dump(server: Server, database: str, snapshot: str) -> str:
@@ -241,12 +241,7 @@ def dump(server: Server, database: str, snapshot: str) -> str:
         )
     command = [
         str(client_tool("pg_dump")),
-        "-h",
-        server.host,
-        "-p",
-        str(server.port),
-        "-U",
-        SUPERUSER,
+        *_as_superuser(server),
         "--snapshot",
         snapshot,
         "--no-publications",
