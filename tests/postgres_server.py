@@ -40,7 +40,13 @@ class Server:
 
     def admin(self, database: str = "postgres") -> pg8000.native.Connection:
         """A read-write superuser session for planting problems (autocommit: every run() commits)."""
-        return pg8000.native.Connection(self.user, host=self.host, port=self.port, database=database)
+        return pg8000.native.Connection(
+            self.user,
+            host=self.host,
+            port=self.port,
+            database=database,
+            ssl_context=False,  # the server has no TLS
+        )
 
     def connect(self, database: str) -> Executor:
         """The production executor, as the preflight would open it."""

@@ -7,6 +7,7 @@ lock timeouts), and names itself in pg_stat_activity so a DBA sees who is readin
 from __future__ import annotations
 
 import contextlib
+import functools
 import ssl as ssl_module
 from collections.abc import Callable
 from typing import Any
@@ -38,8 +39,45 @@ def _session(timeout: float, read_only: bool) -> tuple[str, ...]:
     return (*settings, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY") if read_only else settings
 
 
+@functools.cache
+def _unverified_tls() -> ssl_module.SSLContext:
+    """TLS without verifying the server: what pg8000 tries by default, made once per process.
+
+    pg8000 makes a new default context for every connection (loading the system's CA store, tens of milliseconds)
+    only to turn its verification off; a warm Lambda environment keeps this one."""
+    context = ssl_module.SSLContext(ssl_module.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl_module.CERT_NONE
+    return context
+
+
+def _open(host: str, port: int, user: str, password: str | None, database: str, tls: Any, timeout: float) -> Any:
+    return pg8000.native.Connection(
+        user,
+        host=host,
+        port=port,
+        password=password,
+        database=database,
+        ssl_context=tls,
+        timeout=timeout,
+        application_name=APPLICATION_NAME,
+    )
+
+
+@functools.cache
+def _verified_tls(ca_bundle: str | None) -> ssl_module.SSLContext:
+    """The server verified against the RDS CA bundle (or the system store); one context per bundle and process."""
+    return ssl_module.create_default_context(cafile=ca_bundle)
+
+
+# pg8000's words when the server answers an SSLRequest with "N" (no TLS configured)
+_NO_TLS = "Server refuses SSL"
+
+
 def _message(error: Exception) -> str:
     """pg8000 puts the server's error fields in a dict: keep the SQLSTATE and the message."""
+    if isinstance(error, OSError):  # its first argument is the errno ("1" for a failed certificate check)
+        return str(error)
     detail = error.args[0] if error.args else error
     if isinstance(detail, dict):
         return f"{detail.get('C', '?')}: {detail.get('M', detail)}"
@@ -79,20 +117,17 @@ def connect(
 
     ``timeout`` bounds connecting and every answer; statements are cancelled by the server 5 s earlier.
     """
-    context = None
-    if ssl:
-        context = ssl_module.create_default_context(cafile=ca_bundle)
     try:
-        connection = pg8000.native.Connection(
-            user,
-            host=host,
-            port=port,
-            password=password,
-            database=database,
-            ssl_context=context,
-            timeout=timeout,
-            application_name=APPLICATION_NAME,
-        )
+        if ssl:
+            connection = _open(host, port, user, password, database, _verified_tls(ca_bundle), timeout)
+        else:
+            # libpq's sslmode=prefer, as pg8000 does without a context: TLS when the server offers it, else plain
+            try:
+                connection = _open(host, port, user, password, database, _unverified_tls(), timeout)
+            except pg8000.exceptions.InterfaceError as error:
+                if _message(error) != _NO_TLS:
+                    raise
+                connection = _open(host, port, user, password, database, False, timeout)
     except (pg8000.exceptions.DatabaseError, pg8000.exceptions.InterfaceError, OSError) as error:
         raise ConnectFailed(_message(error)) from error
     executor = PostgresExecutor(connection)

@@ -87,7 +87,13 @@ def _copy_and_subscribe(blue: Server, green: Server, link: Link) -> Link:
     finally:
         source.close()
     replication = pg8000.native.Connection(
-        SUPERUSER, host=blue.host, port=blue.port, database=link.database, replication="database", timeout=30
+        SUPERUSER,
+        host=blue.host,
+        port=blue.port,
+        database=link.database,
+        replication="database",
+        timeout=30,
+        ssl_context=False,
     )
     try:
         snapshot = replication.run(f"CREATE_REPLICATION_SLOT {link.slot} LOGICAL pgoutput EXPORT_SNAPSHOT")[0][2]

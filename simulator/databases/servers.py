@@ -51,7 +51,13 @@ class Server:
 
     def connect(self, database: str = "postgres", timeout: float = 5.0) -> pg8000.native.Connection:
         return pg8000.native.Connection(
-            SUPERUSER, host=self.host, port=self.port, database=database, timeout=timeout, application_name="rehearsal"
+            SUPERUSER,
+            host=self.host,
+            port=self.port,
+            database=database,
+            timeout=timeout,
+            application_name="rehearsal",
+            ssl_context=False,  # the local servers have no TLS: pg8000 would build a TLS context only to be refused
         )
 
     def log_tail(self, lines: int = 20) -> str:

@@ -12,6 +12,7 @@ scenario that wants to see the refusal sets ``"configured": false``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -23,8 +24,16 @@ from simulator.engine.template import template_path
 
 
 def _configured(cdk_out: Path, key: str) -> list[str]:
-    template = json.loads(template_path(cdk_out).read_text())
-    return [str(v) for v in template.get("Metadata", {}).get("AuroraUpgrade", {}).get(key, [])]
+    path = template_path(cdk_out)
+    stat = path.stat()
+    return list(_configuration_of(path, stat.st_mtime_ns, stat.st_size).get(key, ()))
+
+
+@functools.lru_cache(maxsize=32)
+def _configuration_of(path: Path, mtime_ns: int, size: int) -> dict[str, tuple[str, ...]]:
+    """The template's configuration metadata, read once per version of the file (every run asks for it)."""
+    metadata = json.loads(path.read_text()).get("Metadata", {}).get("AuroraUpgrade", {})
+    return {key: tuple(str(v) for v in values) for key, values in metadata.items() if isinstance(values, list)}
 
 
 def missing_from(cdk_out: Path, inputs: list[dict[str, Any]]) -> tuple[set[str], set[str]]:

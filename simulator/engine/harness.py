@@ -354,27 +354,59 @@ _CLIENT_ENVIRONMENT = (
 )
 
 
-@contextmanager
-def reused_clients() -> Iterator[None]:
-    """Within one run, ``boto3.client`` hands back the client it made before for the same arguments and environment.
+class _Clients:
+    """The botocore clients of this process, by the arguments and environment they were made with."""
 
-    The handlers make their clients inside each invocation (so that tests and the simulator reach moto), and making
-    a botocore client costs a few milliseconds of CPU: a fifth of a simulated run. A client made with the same
-    arguments in the same environment behaves the same; Lambda's warm execution environments reuse them the same
-    way. (botocore's retry quota, 500 per client, is then shared by the invocations of one run: no scenario comes
-    near it.)
-    """
-    make = boto3.client
-    made: dict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = {}
-    lock = threading.Lock()
+    def __init__(self) -> None:
+        self.made: dict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = {}
+        self.lock = threading.RLock()  # a reuse inside a reuse asks the same cache
 
-    def client(*args: Any, **kwargs: Any) -> Any:
+    def get(self, make: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         given = tuple(sorted((k, v if isinstance(v, str | int | float | None) else id(v)) for k, v in kwargs.items()))
         key = (args, given, tuple(os.environ.get(name) for name in _CLIENT_ENVIRONMENT))
-        with lock:
-            if key not in made:
-                made[key] = (make(*args, **kwargs), kwargs)  # kwargs kept alive: an id is valid while its object lives
-            return made[key][0]
+        with self.lock:
+            if key not in self.made:
+                self.made[key] = (
+                    make(*args, **kwargs),
+                    kwargs,
+                )  # kwargs kept alive: an id is valid while its object lives
+            return self.made[key][0]
+
+    def refill_retry_quotas(self) -> None:
+        """Every client starts a run with a full retry quota, as a new one would (botocore's standard retry mode
+        keeps 500 units per client; a retry takes 5, a success gives them back)."""
+        from botocore.retries.quota import RetryQuota
+        from botocore.retries.standard import RetryQuotaChecker
+
+        with self.lock:
+            for client, _ in self.made.values():
+                service = client.meta.service_model.service_id.hyphenize()
+                for handler in client.meta.events._emitter._handlers.prefix_search(f"after-call.{service}"):
+                    checker = getattr(handler, "__self__", None)
+                    if isinstance(checker, RetryQuotaChecker):
+                        checker._quota = RetryQuota()
+
+
+_CLIENTS = _Clients()
+
+
+@contextmanager
+def reused_clients() -> Iterator[None]:
+    """``boto3.client`` hands back the client it made before for the same arguments and environment, in this run or
+    an earlier one of the same process.
+
+    The handlers make their clients inside each invocation (so that tests and the simulator reach moto), and making
+    a botocore client costs about 9 ms of CPU: a tenth of a simulated run. A client made with the same arguments in
+    the same environment behaves the same: moto's stubber, registered with every client made after moto's import,
+    answers from the backends of the current mock; IAM is enforced per call, by the principal acting. Lambda's warm
+    execution environments reuse clients the same way. The one state a client carries from call to call, its retry
+    quota, is refilled at the start of every run.
+    """
+    make = boto3.client
+    _CLIENTS.refill_retry_quotas()
+
+    def client(*args: Any, **kwargs: Any) -> Any:
+        return _CLIENTS.get(make, args, kwargs)
 
     with mock.patch.object(boto3, "client", client):
         yield

@@ -202,6 +202,7 @@ def _run_in_world(
         isolated_imports({spec.asset_dir for spec in workflow.functions.values()}, env_values),
         environment(env_values),
         mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
+        reused_clients(),
         realistic_rds(
             plan,
             polls=scenario.polls,
@@ -224,7 +225,6 @@ def _run_in_world(
         driver = _driver(workflow, scenario, stack, functions, recorder, realism)
         upgrade_machine = state_machine_arn(scenario.region)
         with (
-            reused_clients(),
             authorizer.enforced(),
             local_lambdas(functions, task_faults, recorder, driver, authorizer.state_machine_may_invoke),
             nested_executions(authorizer, one_at_a_time=lambda machine: machine == upgrade_machine) as ends,

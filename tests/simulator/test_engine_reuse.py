@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import boto3
@@ -96,3 +97,35 @@ def test_the_history_read_from_the_backend_is_the_history_the_api_lists():
         {k: v for k, v in e.items() if k != "timestamp"} for e in listed
     ]
     assert read[-1]["type"] == "ExecutionFailed" and read[-1]["executionFailedEventDetails"]["error"] == "Counted"
+
+
+def _retry_quota(client: Any) -> Any:
+    """botocore's standard-mode retry quota of ``client`` (held by the handler it registers after each call)."""
+    from botocore.retries.standard import RetryQuotaChecker
+
+    service = client.meta.service_model.service_id.hyphenize()
+    handlers = client.meta.events._emitter._handlers.prefix_search(f"after-call.{service}")
+    [checker] = [h.__self__ for h in handlers if isinstance(getattr(h, "__self__", None), RetryQuotaChecker)]
+    return checker._quota
+
+
+def test_a_client_kept_from_an_earlier_run_answers_from_this_runs_mock_with_a_full_retry_quota(monkeypatch):
+    from botocore.config import Config
+
+    from simulator.engine.harness import reused_clients
+
+    standard = Config(retries={"mode": "standard", "max_attempts": 5})
+    with mock_aws(), reused_clients():
+        first = boto3.client("sns", region_name=REGION, config=standard)
+        first.create_topic(Name="from-the-first-run")
+        assert _retry_quota(first).acquire(45)  # retries of the first run took 45 units
+        assert _retry_quota(first).available_capacity == 455
+        assert boto3.client("sns", region_name="eu-west-1", config=standard) is not first
+
+    with mock_aws(), reused_clients():
+        again = boto3.client("sns", region_name=REGION, config=standard)
+        assert again is first, "made once per process"
+        assert _retry_quota(again).available_capacity == 500, "a new run starts with the quota a new client has"
+        assert again.list_topics()["Topics"] == [], "answered from this run's backends, not the first run's"
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "another-principal")
+        assert boto3.client("sns", region_name=REGION, config=standard) is not first

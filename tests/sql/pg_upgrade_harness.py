@@ -115,7 +115,9 @@ class Upgrader:
         try:
             out = {}
             for database, sql in sql_per_database.items():
-                session = pg8000.native.Connection(SUPERUSER, unix_sock=str(self._socket), database=database)
+                session = pg8000.native.Connection(
+                    SUPERUSER, unix_sock=str(self._socket), database=database, ssl_context=False
+                )
                 out[database] = [tuple(row) for row in session.run(sql)]
                 session.close()
             return out
