@@ -7,14 +7,17 @@ import pytest
 from simulator.engine.key_material import share_symmetric_key_pairs
 from simulator.engine.parsing import parse_once
 from simulator.engine.service_models import share_service_models
+from simulator.engine.state_copies import copy_states_faster
 
 pytest_plugins = ["tests.postgres_server"]
 
 # moto starts a new boto3 session at every mock; each would parse the same service models from disk again; its
-# interpreter parses the same definitions and JSONPaths at every execution; its KMS draws an unused RSA key per key
+# interpreter parses the same definitions and JSONPaths at every execution, and deep-copies the state at every step;
+# its KMS draws an unused RSA key per key
 share_service_models()
 parse_once()
 share_symmetric_key_pairs()
+copy_states_faster()
 
 # jsii prints a Node end-of-life banner on every synth; it says nothing about our code
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")

@@ -46,6 +46,7 @@ from simulator.engine.stack_resources import (
     StackResources,
     state_machine_arn,
 )
+from simulator.engine.state_copies import copy_states_faster
 from simulator.engine.template import SynthesizedWorkflow, isolated_imports, load_handler, load_workflow, template_path
 from simulator.rds.endpoints import mapped_endpoints
 from simulator.rds.faults import FaultPlan
@@ -55,6 +56,7 @@ from simulator.scenario.model import Scenario, ScenarioError, seed
 share_service_models()
 parse_once()
 share_symmetric_key_pairs()
+copy_states_faster()
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CDK_OUT = REPO / "cdk.out"

@@ -49,9 +49,7 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
     cert_file, key_file = folder / "server.crt", folder / "server.key"
     cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     key_file.chmod(0o600)  # the server refuses a key others can read
     if servers.as_server_user():  # as root the server runs as the postgres OS user: it must own its key
