@@ -22,6 +22,7 @@ from rollback import handler as rollback
 from snapshot import handler as snapshot
 from target_parameters import handler as target_parameters
 
+from simulator.engine.harness import reused_clients
 from simulator.rds.realism import RealisticRds, realistic_rds
 from tests.functional.world import (
     MAX_PASSES,
@@ -68,6 +69,7 @@ def start_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
         def _start(faults: list[dict[str, Any]] | None = None) -> RealisticRds:
             stack.enter_context(mock_aws())
+            stack.enter_context(reused_clients())
             simulated = stack.enter_context(realistic_rds(faults=faults, polls=1))
             create_report_bucket(monkeypatch)
             return simulated

@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from simulator.engine.harness import reused_clients
 from simulator.rds.realism import RealisticRds, realistic_rds
 from tests.simulator.realism_helpers import POLLS, Start
 
@@ -21,6 +22,7 @@ def start() -> Iterator[Start]:
 
         def _start(faults: Any = None, polls: int = POLLS, **options: Any) -> RealisticRds:
             stack.enter_context(mock_aws())
+            stack.enter_context(reused_clients())
             return stack.enter_context(realistic_rds(faults, polls, **options))
 
         yield _start

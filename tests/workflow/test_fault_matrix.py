@@ -15,7 +15,9 @@ the definition, and their number is pinned, so a new Task state cannot be forgot
 from __future__ import annotations
 
 import copy
+import fcntl
 import json
+import pickle
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -153,10 +155,14 @@ VARIANTS = (
 
 # (state, kind) -> the problems found; filled by the matrix tests, checked by the last test of the module
 class Matrix:
-    """Runs the variants against one synthesis, caching the fault-free runs."""
+    """Runs the variants against one synthesis, caching the fault-free runs.
 
-    def __init__(self, cdk_out: Path) -> None:
+    ``shared``: a folder the test processes of one session share (pytest-xdist's workers), where the first process
+    to need a fault-free run leaves its outcome for the others: the same synthesized sources give the same run."""
+
+    def __init__(self, cdk_out: Path, shared: Path | None = None) -> None:
         self.cdk_out = cdk_out
+        self.shared = shared
         self.definition = load_workflow(cdk_out, "us-east-1").definition
         self.functions = task_functions(self.definition)
         self._baselines: dict[str, Run] = {}
@@ -171,8 +177,20 @@ class Matrix:
 
     def baseline(self, variant: Variant) -> Run:
         if variant.name not in self._baselines:
-            self._baselines[variant.name] = self.run(variant, [])
+            self._baselines[variant.name] = self._fault_free(variant)
         return self._baselines[variant.name]
+
+    def _fault_free(self, variant: Variant) -> Run:
+        if self.shared is None:
+            return self.run(variant, [])
+        kept = self.shared / f"{variant.name}.pickle"
+        with (self.shared / f"{variant.name}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be running it now: wait for its outcome
+            if kept.exists():
+                return Run(variant.build([]), pickle.loads(kept.read_bytes()), self.definition)
+            run = self.run(variant, [])
+            kept.write_bytes(pickle.dumps(run.outcome))
+            return run
 
     def variant_for(self, state: str) -> Variant | None:
         """The first variant whose fault-free run enters ``state``."""
@@ -180,8 +198,13 @@ class Matrix:
 
 
 @pytest.fixture(scope="module")
-def matrix(cdk_out: Path) -> Matrix:
-    return Matrix(cdk_out)
+def matrix(cdk_out: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Matrix:
+    if not hasattr(request.config, "workerinput"):  # not a pytest-xdist worker: nothing to share
+        return Matrix(cdk_out)
+    # the workers' temporary folders are siblings in the session's folder
+    shared = tmp_path_factory.getbasetemp().parent / "fault-free-runs"
+    shared.mkdir(exist_ok=True)
+    return Matrix(cdk_out, shared)
 
 
 def task_error(state: str, error: str, times: int) -> dict[str, Any]:
