@@ -12,10 +12,13 @@ scenario that wants to see the refusal sets ``"configured": false``.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -59,14 +62,26 @@ def variant_for(cdk_out: Path, clusters: set[str], secrets: set[str], stale: Any
 
     key = hashlib.sha256(",".join([*sorted(clusters), *sorted(secrets)]).encode()).hexdigest()[:12]
     outdir = cdk_out / "scenario-configurations" / key  # inside cdk.out: ignored by git and linters
-    if stale(template_path(outdir)):
-        base = _base_configuration(_cdk_json_context())
-        access = dict(base.get("database_access") or {})
-        # Secrets Manager appends "-" and six random characters to a secret's ARN
-        access["secret_arns"] = [*access.get("secret_arns", []), *(f"{arn}-??????" for arn in sorted(secrets))]
-        config = {**base, "clusters": [*base.get("clusters", []), *sorted(clusters)], "database_access": access}
-        build_app(outdir=str(outdir), context={CONTEXT_KEY: config}).synth()
+    if not stale(template_path(outdir)):
+        return outdir
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive(outdir.with_name(f"{key}.lock")):  # another process may be synthesizing the same variant
+        if stale(template_path(outdir)):
+            base = _base_configuration(_cdk_json_context())
+            access = dict(base.get("database_access") or {})
+            # Secrets Manager appends "-" and six random characters to a secret's ARN
+            access["secret_arns"] = [*access.get("secret_arns", []), *(f"{arn}-??????" for arn in sorted(secrets))]
+            config = {**base, "clusters": [*base.get("clusters", []), *sorted(clusters)], "database_access": access}
+            build_app(outdir=str(outdir), context={CONTEXT_KEY: config}).synth()
     return outdir
+
+
+@contextlib.contextmanager
+def exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold ``lock_file``'s lock: one process at a time (simulations run side by side share a cdk.out)."""
+    with lock_file.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def _base_configuration(context: dict[str, Any]) -> dict[str, Any]:

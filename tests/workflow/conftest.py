@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from infra.app_factory import build_app
+from simulator.engine.configuration import exclusive
 from simulator.engine.runner import run_scenario
 from simulator.scenario.model import Scenario
 from upgrade.notifications.milestone import MILESTONES
@@ -18,10 +19,20 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "simulator" / "scenarios"
 
 
 @pytest.fixture(scope="session")
-def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def cdk_out(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """A fresh synthesis of the app, made once per session: pytest-xdist's workers share it (their temporary folders
+    are siblings), and the configuration variants the simulator synthesizes inside it."""
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    build_app(outdir=str(outdir)).synth()
+    if not hasattr(request.config, "workerinput"):
+        outdir = tmp_path_factory.mktemp("cdk.out")
+        build_app(outdir=str(outdir)).synth()
+        return outdir
+    outdir = tmp_path_factory.getbasetemp().parent / "cdk.out"
+    with exclusive(outdir.with_name("cdk.out.lock")):  # the first worker synthesizes, the others wait for it
+        done = outdir.with_name("cdk.out.done")
+        if not done.exists():
+            build_app(outdir=str(outdir)).synth()
+            done.touch()
     return outdir
 
 

@@ -15,7 +15,6 @@ the definition, and their number is pinned, so a new Task state cannot be forgot
 from __future__ import annotations
 
 import copy
-import fcntl
 import json
 import pickle
 from collections import Counter
@@ -27,6 +26,7 @@ from typing import Any
 import pytest
 
 from simulator.engine import runner
+from simulator.engine.configuration import exclusive
 from simulator.engine.harness import task_functions
 from simulator.engine.runner import run_scenario
 from simulator.engine.template import SynthesizedWorkflow, load_workflow
@@ -184,8 +184,7 @@ class Matrix:
         if self.shared is None:
             return self.run(variant, [])
         kept = self.shared / f"{variant.name}.pickle"
-        with (self.shared / f"{variant.name}.lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be running it now: wait for its outcome
+        with exclusive(self.shared / f"{variant.name}.lock"):  # another process may be running it: wait for it
             if kept.exists():
                 return Run(variant.build([]), pickle.loads(kept.read_bytes()), self.definition)
             run = self.run(variant, [])
