@@ -366,10 +366,8 @@ class _Clients:
         key = (args, given, tuple(os.environ.get(name) for name in _CLIENT_ENVIRONMENT))
         with self.lock:
             if key not in self.made:
-                self.made[key] = (
-                    make(*args, **kwargs),
-                    kwargs,
-                )  # kwargs kept alive: an id is valid while its object lives
+                # kwargs kept alive with the client: an id in the key is valid while its object lives
+                self.made[key] = (make(*args, **kwargs), kwargs)
             return self.made[key][0]
 
     def refill_retry_quotas(self) -> None:
