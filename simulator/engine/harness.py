@@ -146,17 +146,25 @@ class _Context:
 
 
 # os.environ is one per process, and each invocation sets its function's variables in it, then takes them out
-# again. ``os.environ.copy()`` reads the keys, then each value: a key taken out between the two fails it with a
-# KeyError. botocore copies the environment whenever it makes a client (its instance metadata fetcher), and a
+# again. ``os.environ.copy()`` and ``os.environ.items()`` read the keys, then each value: a key taken out between
+# the two fails them with a KeyError. botocore reads the environment both ways whenever it makes a client (its
+# instance metadata fetcher copies it; its proxy lookup, urllib's getproxies_environment, walks its items), and a
 # fleet's waiting tasks and the switchover probe make clients while another thread's invocation ends; so the
-# changes and the copies take turns (``_copy_in_turn``, in place while functions run: ``local_lambdas``).
+# changes and the readings take turns (``_copy_in_turn``, ``_items_in_turn``, in place while functions run:
+# ``local_lambdas``; tests/simulator/test_environment_turns.py).
 _ENVIRONMENT_CHANGES = threading.RLock()
 _copy = os._Environ.copy
+_items = os._Environ.items
 
 
 def _copy_in_turn(self: Any) -> dict[str, str]:
     with _ENVIRONMENT_CHANGES:
         return _copy(self)  # type: ignore[no-any-return]
+
+
+def _items_in_turn(self: Any) -> list[tuple[str, str]]:
+    with _ENVIRONMENT_CHANGES:
+        return list(_items(self))
 
 
 @contextmanager
@@ -509,6 +517,7 @@ def local_lambdas(
     with (
         mock.patch.object(BotocoreStubber, "__call__", one_rds_call_at_a_time),
         mock.patch.object(os._Environ, "copy", _copy_in_turn),
+        mock.patch.object(os._Environ, "items", _items_in_turn),
         mock.patch.object(ExecutionWorker, "_get_evaluation_environment", start_time_as_text),
         mock.patch.object(lambda_eval_utils, "_invoke_lambda_function", _invoker(functions, recorder, waits.acted)),
         mock.patch.object(lambda_eval_utils, "execute_lambda_function_integration", integration),
