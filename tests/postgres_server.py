@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pg8000.native
 import pytest
@@ -38,14 +39,16 @@ class Server:
     bin_dir: Path
     root: Path  # holds data/ (the data directory), server.log and the socket; owned by the server's OS user
 
-    def admin(self, database: str = "postgres") -> pg8000.native.Connection:
-        """A read-write superuser session for planting problems (autocommit: every run() commits)."""
+    def admin(self, database: str = "postgres", **options: Any) -> pg8000.native.Connection:
+        """A read-write superuser session for planting problems (autocommit: every run() commits); ``options``:
+        pg8000's others (``application_name``)."""
         return pg8000.native.Connection(
             self.user,
             host=self.host,
             port=self.port,
             database=database,
             ssl_context=False,  # the server has no TLS
+            **options,
         )
 
     def connect(self, database: str) -> Executor:

@@ -51,19 +51,6 @@ def _unverified_tls() -> ssl_module.SSLContext:
     return context
 
 
-def _open(host: str, port: int, user: str, password: str | None, database: str, tls: Any, timeout: float) -> Any:
-    return pg8000.native.Connection(
-        user,
-        host=host,
-        port=port,
-        password=password,
-        database=database,
-        ssl_context=tls,
-        timeout=timeout,
-        application_name=APPLICATION_NAME,
-    )
-
-
 @functools.cache
 def _verified_tls(ca_bundle: str | None) -> ssl_module.SSLContext:
     """The server verified against the RDS CA bundle (or the system store); one context per bundle and process."""
@@ -117,17 +104,30 @@ def connect(
 
     ``timeout`` bounds connecting and every answer; statements are cancelled by the server 5 s earlier.
     """
+
+    def opened(tls: ssl_module.SSLContext | bool) -> Any:
+        return pg8000.native.Connection(
+            user,
+            host=host,
+            port=port,
+            password=password,
+            database=database,
+            ssl_context=tls,
+            timeout=timeout,
+            application_name=APPLICATION_NAME,
+        )
+
     try:
         if ssl:
-            connection = _open(host, port, user, password, database, _verified_tls(ca_bundle), timeout)
+            connection = opened(_verified_tls(ca_bundle))
         else:
             # libpq's sslmode=prefer, as pg8000 does without a context: TLS when the server offers it, else plain
             try:
-                connection = _open(host, port, user, password, database, _unverified_tls(), timeout)
+                connection = opened(_unverified_tls())
             except pg8000.exceptions.InterfaceError as error:
                 if _message(error) != _NO_TLS:
                     raise
-                connection = _open(host, port, user, password, database, False, timeout)
+                connection = opened(False)
     except (pg8000.exceptions.DatabaseError, pg8000.exceptions.InterfaceError, OSError) as error:
         raise ConnectFailed(_message(error)) from error
     executor = PostgresExecutor(connection)

@@ -86,15 +86,7 @@ def _copy_and_subscribe(blue: Server, green: Server, link: Link) -> Link:
         )
     finally:
         source.close()
-    replication = pg8000.native.Connection(
-        SUPERUSER,
-        host=blue.host,
-        port=blue.port,
-        database=link.database,
-        replication="database",
-        timeout=30,
-        ssl_context=False,
-    )
+    replication = blue.connect(link.database, timeout=30, replication="database")
     try:
         snapshot = replication.run(f"CREATE_REPLICATION_SLOT {link.slot} LOGICAL pgoutput EXPORT_SNAPSHOT")[0][2]
         script = dump(blue, link.database, str(snapshot))  # the snapshot lives while this connection stays idle

@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pg8000.native
 
@@ -49,7 +50,8 @@ class Server:
     def address(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def connect(self, database: str = "postgres", timeout: float = 5.0) -> pg8000.native.Connection:
+    def connect(self, database: str = "postgres", timeout: float = 5.0, **options: Any) -> pg8000.native.Connection:
+        """A superuser session; ``options``: pg8000's others (``replication="database"``)."""
         return pg8000.native.Connection(
             SUPERUSER,
             host=self.host,
@@ -58,6 +60,7 @@ class Server:
             timeout=timeout,
             application_name="rehearsal",
             ssl_context=False,  # the local servers have no TLS: pg8000 would build a TLS context only to be refused
+            **options,
         )
 
     def log_tail(self, lines: int = 20) -> str:

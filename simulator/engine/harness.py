@@ -382,15 +382,20 @@ class _Clients:
         """Every client starts a run with a full retry quota, as a new one would (botocore's standard retry mode
         keeps 500 units per client; a retry takes 5, a success gives them back)."""
         from botocore.retries.quota import RetryQuota
-        from botocore.retries.standard import RetryQuotaChecker
 
         with self.lock:
             for client, _ in self.made.values():
-                service = client.meta.service_model.service_id.hyphenize()
-                for handler in client.meta.events._emitter._handlers.prefix_search(f"after-call.{service}"):
-                    checker = getattr(handler, "__self__", None)
-                    if isinstance(checker, RetryQuotaChecker):
-                        checker._quota = RetryQuota()
+                for checker in retry_quota_checkers(client):
+                    checker._quota = RetryQuota()
+
+
+def retry_quota_checkers(client: Any) -> list[Any]:
+    """The holders of ``client``'s retry quota: botocore's standard mode registers one after each call."""
+    from botocore.retries.standard import RetryQuotaChecker
+
+    service = client.meta.service_model.service_id.hyphenize()
+    handlers = client.meta.events._emitter._handlers.prefix_search(f"after-call.{service}")
+    return [h.__self__ for h in handlers if isinstance(getattr(h, "__self__", None), RetryQuotaChecker)]
 
 
 _CLIENTS = _Clients()

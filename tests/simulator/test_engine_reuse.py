@@ -13,6 +13,7 @@ from unittest import mock
 import boto3
 from moto import mock_aws
 
+from simulator.engine.harness import retry_quota_checkers, reused_clients
 from simulator.engine.parsing import parse_once
 from simulator.engine.runner import execution_history
 from simulator.engine.template import FunctionSpec, isolated_imports, load_handler
@@ -100,19 +101,12 @@ def test_the_history_read_from_the_backend_is_the_history_the_api_lists():
 
 
 def _retry_quota(client: Any) -> Any:
-    """botocore's standard-mode retry quota of ``client`` (held by the handler it registers after each call)."""
-    from botocore.retries.standard import RetryQuotaChecker
-
-    service = client.meta.service_model.service_id.hyphenize()
-    handlers = client.meta.events._emitter._handlers.prefix_search(f"after-call.{service}")
-    [checker] = [h.__self__ for h in handlers if isinstance(getattr(h, "__self__", None), RetryQuotaChecker)]
+    [checker] = retry_quota_checkers(client)
     return checker._quota
 
 
 def test_a_client_kept_from_an_earlier_run_answers_from_this_runs_mock_with_a_full_retry_quota(monkeypatch):
     from botocore.config import Config
-
-    from simulator.engine.harness import reused_clients
 
     standard = Config(retries={"mode": "standard", "max_attempts": 5})
     with mock_aws(), reused_clients():

@@ -95,14 +95,7 @@ def planted(pg_server: Server) -> Iterator[Server]:
     billing.run("BEGIN")
     billing.run("INSERT INTO ledger VALUES (1)")
     billing.run("PREPARE TRANSACTION 'billing_gid'")  # P1
-    idle = pg8000.native.Connection(
-        pg_server.user,
-        host=pg_server.host,
-        port=pg_server.port,
-        database="billing",
-        application_name=IDLE_SESSION,
-        ssl_context=False,
-    )
+    idle = pg_server.admin("billing", application_name=IDLE_SESSION)
     idle.run("BEGIN")
     idle.run("SELECT 1")  # now idle in transaction: P23 with a 0-minute threshold
     try:
