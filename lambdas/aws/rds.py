@@ -75,11 +75,14 @@ class Rds:
         return cluster
 
     def find_cluster_by_resource_id(self, resource_id: str) -> Json | None:
-        """Resource IDs survive renames (a switchover renames blue to <id>-old1)."""
-        for cluster in self._pages("describe_db_clusters", "DBClusters"):
-            if cluster.get("DbClusterResourceId") == resource_id:
-                return cluster
-        return None
+        """Resource IDs survive renames (a switchover renames blue to <id>-old1). Filtered by RDS, not by listing
+        every cluster of the account: DescribeDBClusters' ``db-cluster-resource-id`` filter."""
+        found = self._pages(
+            "describe_db_clusters",
+            "DBClusters",
+            Filters=[{"Name": "db-cluster-resource-id", "Values": [resource_id]}],
+        )
+        return next((c for c in found if c.get("DbClusterResourceId") == resource_id), None)
 
     def clusters_tagged(self, key: str, value: str) -> list[Json]:
         """Clusters carrying a tag, whatever their name now (DescribeDBClusters returns each cluster's TagList)."""

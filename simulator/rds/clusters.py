@@ -26,6 +26,7 @@ from moto.rds.exceptions import (
 )
 from moto.rds.models import DBCluster, DBClusterSnapshot, DBInstance, DBInstanceClustered, RDSBackend
 from moto.rds.responses import RDSResponse
+from moto.rds.utils import FilterDef
 
 from simulator.catalogue import versions as catalogue
 from simulator.rds import in_place as rds_in_place
@@ -356,5 +357,17 @@ def patches(sim: RealisticRds) -> list[Patch]:
             "db_cluster_resource_id",
             property(lambda self: self.cluster.db_cluster_resource_id),
             create=True,
+        ),
+        # DescribeDBClusters' Filters: "db-cluster-resource-id - Accepts DB cluster resource identifiers. The results
+        # list will only include information about the DB clusters identified by these DB cluster resource
+        # identifiers" (RDS API Reference, DescribeDBClusters); moto knows only db-cluster-id and engine, and refuses
+        # any other name as AWS refuses an unknown one.
+        Patch(
+            DBCluster,
+            "SUPPORTED_FILTERS",
+            {
+                **DBCluster.SUPPORTED_FILTERS,
+                "db-cluster-resource-id": FilterDef(["db_cluster_resource_id"], "DB Cluster Resource Identifiers"),
+            },
         ),
     ]

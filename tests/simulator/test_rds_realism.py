@@ -404,6 +404,18 @@ def test_a_renamed_cluster_keeps_its_instances(rds: Any) -> None:
     assert instance(rds, "prod-db-1")["DBClusterIdentifier"] == "prod-db-rollback"
 
 
+def test_the_resource_id_filter_finds_a_renamed_cluster_and_no_other(rds: Any) -> None:
+    resource_id = create_cluster(rds)["DbClusterResourceId"]
+    create_cluster(rds, "other-db")
+    rds.modify_db_cluster(DBClusterIdentifier="prod-db", NewDBClusterIdentifier="prod-db-old1", ApplyImmediately=True)
+    found = rds.describe_db_clusters(Filters=[{"Name": "db-cluster-resource-id", "Values": [resource_id]}])
+    assert [c["DBClusterIdentifier"] for c in found["DBClusters"]] == ["prod-db-old1"]
+    nothing = rds.describe_db_clusters(Filters=[{"Name": "db-cluster-resource-id", "Values": ["cluster-NONE"]}])
+    assert nothing["DBClusters"] == []
+    code, _ = error_of(lambda: rds.describe_db_clusters(Filters=[{"Name": "db-cluster-tag", "Values": ["x"]}]))
+    assert code == "InvalidParameterValue", "a filter AWS does not know is refused"
+
+
 def test_major_upgrade_of_custom_instance_groups_must_name_a_new_one(rds: Any) -> None:
     create_group(rds, "inst13", "aurora-postgresql13", scope="instance")
     create_cluster(rds, readers=0)

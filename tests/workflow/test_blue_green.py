@@ -133,11 +133,9 @@ def test_throttling_beyond_botocore_retries_is_retried_by_the_state_machine(simu
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.json")), ids=lambda p: p.stem)
-def test_every_shipped_scenario_meets_its_expectation(cdk_out, path):
-    from simulator.engine.runner import run_scenario
-
+def test_every_shipped_scenario_meets_its_expectation(shared_runs, path):
     scenario = Scenario.load(path)
-    assert unmet(scenario.expect, run_scenario(scenario, cdk_out)) == []
+    assert unmet(scenario.expect, shared_runs.run(scenario)) == []
 
 
 def test_green_keeps_each_instances_promotion_tier_through_the_switchover(simulate):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import json
-import pickle
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -26,12 +25,11 @@ from typing import Any
 import pytest
 
 from simulator.engine import runner
-from simulator.engine.configuration import exclusive
 from simulator.engine.harness import task_functions
 from simulator.engine.runner import run_scenario
 from simulator.engine.template import SynthesizedWorkflow, load_workflow
 from simulator.scenario.model import Scenario
-from tests.workflow.conftest import shipped
+from tests.workflow.conftest import SharedRuns, shipped
 from tests.workflow.invariants import Run, violations
 
 ASL = Path(__file__).resolve().parents[2] / "statemachines" / "upgrade.asl.json"
@@ -155,14 +153,12 @@ VARIANTS = (
 
 # (state, kind) -> the problems found; filled by the matrix tests, checked by the last test of the module
 class Matrix:
-    """Runs the variants against one synthesis, caching the fault-free runs.
+    """Runs the variants against one synthesis; their fault-free runs are the session's shared runs (made once, by
+    whichever pytest-xdist worker needs one first: the same synthesized sources give the same run)."""
 
-    ``shared``: a folder the test processes of one session share (pytest-xdist's workers), where the first process
-    to need a fault-free run leaves its outcome for the others: the same synthesized sources give the same run."""
-
-    def __init__(self, cdk_out: Path, shared: Path | None = None) -> None:
+    def __init__(self, cdk_out: Path, shared_runs: SharedRuns) -> None:
         self.cdk_out = cdk_out
-        self.shared = shared
+        self.shared_runs = shared_runs
         self.definition = load_workflow(cdk_out, "us-east-1").definition
         self.functions = task_functions(self.definition)
         self._baselines: dict[str, Run] = {}
@@ -177,19 +173,9 @@ class Matrix:
 
     def baseline(self, variant: Variant) -> Run:
         if variant.name not in self._baselines:
-            self._baselines[variant.name] = self._fault_free(variant)
+            scenario = variant.build([])
+            self._baselines[variant.name] = Run(scenario, self.shared_runs.run(scenario), self.definition)
         return self._baselines[variant.name]
-
-    def _fault_free(self, variant: Variant) -> Run:
-        if self.shared is None:
-            return self.run(variant, [])
-        kept = self.shared / f"{variant.name}.pickle"
-        with exclusive(self.shared / f"{variant.name}.lock"):  # another process may be running it: wait for it
-            if kept.exists():
-                return Run(variant.build([]), pickle.loads(kept.read_bytes()), self.definition)
-            run = self.run(variant, [])
-            kept.write_bytes(pickle.dumps(run.outcome))
-            return run
 
     def variant_for(self, state: str) -> Variant | None:
         """The first variant whose fault-free run enters ``state``."""
@@ -197,13 +183,8 @@ class Matrix:
 
 
 @pytest.fixture(scope="module")
-def matrix(cdk_out: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Matrix:
-    if not hasattr(request.config, "workerinput"):  # not a pytest-xdist worker: nothing to share
-        return Matrix(cdk_out)
-    # the workers' temporary folders are siblings in the session's folder
-    shared = tmp_path_factory.getbasetemp().parent / "fault-free-runs"
-    shared.mkdir(exist_ok=True)
-    return Matrix(cdk_out, shared)
+def matrix(cdk_out: Path, shared_runs: SharedRuns) -> Matrix:
+    return Matrix(cdk_out, shared_runs)
 
 
 def task_error(state: str, error: str, times: int) -> dict[str, Any]:

@@ -14,22 +14,15 @@ from simulator.enforcement.limits import MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES
 from simulator.engine import nested
 from simulator.engine.runner import run_scenario
 from simulator.scenario.model import Scenario
-from tests.workflow.conftest import SCENARIOS
+from tests.workflow.conftest import SCENARIOS, SharedRuns
 
 FLEET_EVENTS = {"fleet_started", "fleet_wave_started", "fleet_wave_finished", "fleet_stopped", "fleet_finished"}
 
 
 @pytest.fixture(scope="module")
-def shipped(cdk_out: Path) -> Callable[[str], dict[str, Any]]:
-    """Each shipped fleet scenario run once for the module (a fleet of 12 runs 12 upgrades)."""
-    runs: dict[str, dict[str, Any]] = {}
-
-    def run(name: str) -> dict[str, Any]:
-        if name not in runs:
-            runs[name] = run_scenario(Scenario.load(SCENARIOS / f"{name}.json"), cdk_out)
-        return runs[name]
-
-    return run
+def shipped(shared_runs: SharedRuns) -> Callable[[str], dict[str, Any]]:
+    """Each shipped fleet scenario run once for the session (a fleet of 12 runs 12 upgrades)."""
+    return lambda name: shared_runs.run(Scenario.load(SCENARIOS / f"{name}.json"))
 
 
 def _fleet_messages(outcome: dict[str, Any]) -> list[str]:
