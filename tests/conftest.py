@@ -8,17 +8,20 @@ import pytest
 from simulator.engine.key_material import share_symmetric_key_pairs
 from simulator.engine.parsing import parse_once
 from simulator.engine.service_models import share_service_models
+from simulator.engine.shortcuts import take_shortcuts
 from simulator.engine.state_copies import copy_states_faster
 
 pytest_plugins = ["tests.postgres_server"]
 
 # moto starts a new boto3 session at every mock; each would parse the same service models from disk again; its
 # interpreter parses the same definitions and JSONPaths at every execution, and deep-copies the state at every step;
-# its KMS draws an unused RSA key per key
+# its KMS draws an unused RSA key per key; each request lists its response class's functions and re-derives where each
+# value of the answer is found
 share_service_models()
 parse_once()
 share_symmetric_key_pairs()
 copy_states_faster()
+take_shortcuts()
 
 # jsii prints a Node end-of-life banner on every synth; it says nothing about our code
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")

@@ -40,6 +40,7 @@ from simulator.engine.key_material import share_symmetric_key_pairs
 from simulator.engine.nested import Ends, nested_executions
 from simulator.engine.parsing import parse_once
 from simulator.engine.service_models import share_service_models
+from simulator.engine.shortcuts import take_shortcuts
 from simulator.engine.stack_resources import (
     FLEET_STATE_MACHINE_NAME,
     STATE_MACHINE_NAME,
@@ -57,6 +58,7 @@ share_service_models()
 parse_once()
 share_symmetric_key_pairs()
 copy_states_faster()
+take_shortcuts()
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CDK_OUT = REPO / "cdk.out"
