@@ -12,6 +12,11 @@ takes this path; a run makes about 170 calls, a 100-cluster fleet 7,500).
   character, again for each element of each response. A name that passed once passes again (the check reads
   nothing but the name); a name that fails is checked, and refused, each time.
 
+* Signatures: botocore signs every request (SigV4: a canonical request, its hash, four HMACs); moto checks no
+  signature. The request still gets what signing adds that moto reads (the Authorization header naming the access
+  key, from which moto takes the account; the date, the session token, S3's payload hash), and still fails without
+  credentials, as botocore does; only the signature itself is not computed. Presigning is left as it is.
+
 tests/simulator/test_shortcuts.py holds each shortcut against the original.
 """
 
@@ -23,6 +28,9 @@ from typing import Any
 
 import moto.core.responses
 import xmltodict
+from botocore.auth import SIGV4_TIMESTAMP, S3SigV4Auth, SigV4Auth
+from botocore.exceptions import NoCredentialsError
+from botocore.utils import get_current_datetime
 from moto.core.serialize import AttributePicker, AttributePickerContext, XFormedAttributePicker
 
 
@@ -76,11 +84,31 @@ def _checked_once(check: Callable[[Any, str], None]) -> Callable[[Any, str], Non
     return validate_name
 
 
+NOT_COMPUTED = "0" * 64  # a signature's length; moto reads none
+
+
+def _signature_not_computed(add_auth: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    def sign(self: SigV4Auth, request: Any) -> None:
+        if type(self) not in (SigV4Auth, S3SigV4Auth):  # presigned URLs and other schemes: as botocore does
+            add_auth(self, request)
+            return
+        if self.credentials is None:
+            raise NoCredentialsError()
+        request.context["timestamp"] = get_current_datetime().strftime(SIGV4_TIMESTAMP)
+        self._modify_request_before_signing(request)
+        self._inject_signature_to_request(request, NOT_COMPUTED)
+
+    sign.original = add_auth  # type: ignore[attr-defined]
+    return sign
+
+
 def take_shortcuts() -> None:
     """Install the shortcuts for the process (idempotent)."""
     moto.core.responses.method_names_from_class = _FunctionNames  # type: ignore[assignment]
     for picker in (AttributePicker, XFormedAttributePicker):
         if not hasattr(picker.__dict__["get_possible_keys"], "original"):
             picker.get_possible_keys = _keys_remembered(picker.__dict__["get_possible_keys"])  # type: ignore[method-assign]
+    if not hasattr(SigV4Auth.add_auth, "original"):
+        SigV4Auth.add_auth = _signature_not_computed(SigV4Auth.add_auth)  # type: ignore[method-assign]
     if not hasattr(xmltodict._validate_name, "original"):
         xmltodict._validate_name = _checked_once(xmltodict._validate_name)

@@ -9,6 +9,10 @@ import boto3
 import moto.core.responses
 import pytest
 import xmltodict
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import NoCredentialsError
 from moto import mock_aws
 from moto.core.serialize import AttributePicker, XFormedAttributePicker
 from moto.core.utils import method_names_from_class
@@ -16,7 +20,7 @@ from moto.rds.responses import RDSResponse
 from moto.sns.responses import SNSResponse
 from moto.stepfunctions.responses import StepFunctionResponse
 
-from simulator.engine.shortcuts import take_shortcuts
+from simulator.engine.shortcuts import NOT_COMPUTED, take_shortcuts
 from simulator.rds.realism import realistic_rds
 
 REGION = "us-east-1"
@@ -26,6 +30,7 @@ def _originals(monkeypatch: pytest.MonkeyPatch) -> None:
     """moto and xmltodict as they come."""
     monkeypatch.setattr(moto.core.responses, "method_names_from_class", method_names_from_class)
     monkeypatch.setattr(xmltodict, "_validate_name", xmltodict._validate_name.original)
+    monkeypatch.setattr(SigV4Auth, "add_auth", SigV4Auth.add_auth.original)
     for picker in (AttributePicker, XFormedAttributePicker):
         monkeypatch.setattr(picker, "get_possible_keys", picker.__dict__["get_possible_keys"].original)
 
@@ -133,3 +138,16 @@ def test_every_answer_is_the_original_paths(world: None, monkeypatch: pytest.Mon
         slow = {name: _answer(call()) for name, call in calls}
     assert fast == slow
     assert fast["clusters"]["DBClusters"][0]["DBClusterMembers"], "the answers are not empty"
+
+
+def test_a_request_carries_what_signing_adds_but_the_signature() -> None:
+    take_shortcuts()
+    request = AWSRequest(method="POST", url="https://rds.us-east-1.amazonaws.com/", data=b"Action=DescribeDBClusters")
+    SigV4Auth(Credentials("AKIDSIMULATED", "secret", "token"), "rds", "us-east-1").add_auth(request)
+    authorization = request.headers["Authorization"]
+    assert authorization.startswith("AWS4-HMAC-SHA256 Credential=AKIDSIMULATED/")  # moto's account comes from it
+    assert "/us-east-1/rds/aws4_request, SignedHeaders=" in authorization
+    assert authorization.endswith(f"Signature={NOT_COMPUTED}")
+    assert request.headers["X-Amz-Security-Token"] == "token" and request.headers["X-Amz-Date"]
+    with pytest.raises(NoCredentialsError):
+        SigV4Auth(None, "rds", "us-east-1").add_auth(AWSRequest(method="POST", url="https://rds.amazonaws.com/"))
