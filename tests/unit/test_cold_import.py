@@ -105,7 +105,8 @@ def test_no_model_module_postpones_its_annotations():
 
 
 # What a handler's module leaves to the call that needs it (a cold start pays for what its payload uses): the
-# notifier's outcome and event paths, the preflight's SQL catalogue without database access, the fleet's planning.
+# notifier's outcome and event paths, the preflight's SQL catalogue without database access, the fleet's planning;
+# and the wrappers of the AWS services a step never calls (upgrade.shared.runtime.Clients).
 NOT_AT_IMPORT = {
     "notify": [
         "upgrade.notifications.events",
@@ -127,6 +128,7 @@ NOT_AT_IMPORT = {
         "upgrade.strategies",
         "upgrade.recovery",
     ],
+    "capacity": ["aws.s3", "aws.sns", "aws.stepfunctions"],
 }
 
 
