@@ -105,8 +105,9 @@ def test_no_model_module_postpones_its_annotations():
 
 
 # What a handler's module leaves to the call that needs it (a cold start pays for what its payload uses): the
-# notifier's outcome and event paths, the preflight's SQL catalogue without database access, the fleet's planning;
-# and the wrappers of the AWS services a step never calls (upgrade.shared.runtime.Clients).
+# notifier's outcome and event paths, the fleet's planning; the in-database code of the steps that run SQL only when
+# the input gives database access (preflight's SQL catalogue, post-upgrade, consistency check); and the wrappers of
+# the AWS services a step never calls (upgrade.shared.runtime.Clients).
 NOT_AT_IMPORT = {
     "notify": [
         "upgrade.notifications.events",
@@ -121,6 +122,8 @@ NOT_AT_IMPORT = {
         "upgrade.post_upgrade",
     ],
     "preflight": ["upgrade.preflight.sql_runner", "upgrade.preflight.sql_checks"],
+    "post_upgrade": ["upgrade.post_upgrade.work", "upgrade.database.access", "aws.rds_data"],
+    "consistency": ["upgrade.consistency.compare", "upgrade.database.access", "aws.rds_data"],
     "fleet": [
         "upgrade.fleet.planning",
         "upgrade.preflight",
