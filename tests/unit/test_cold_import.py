@@ -139,6 +139,7 @@ NOT_AT_IMPORT = {
         "upgrade.recovery",
     ],
     "capacity": ["aws.s3", "aws.sns", "aws.stepfunctions"],
+    "target_parameters": ["upgrade.preparation.source_parameters", "upgrade.waiting"],  # another step's code
 }
 
 
