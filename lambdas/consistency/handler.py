@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from upgrade.consistency.check import run_consistency_check
-from upgrade.database.access import sessions_for
+from upgrade.database.sessions import sessions_for
 from upgrade.shared.runtime import step_handler
 
 handler = step_handler(

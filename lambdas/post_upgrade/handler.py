@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from upgrade.database.access import sessions_for
+from upgrade.database.sessions import sessions_for
 from upgrade.post_upgrade.run import run_post_upgrade
 from upgrade.shared.report_store import ReportStore
 from upgrade.shared.runtime import step_handler

@@ -105,7 +105,9 @@ def test_no_model_module_postpones_its_annotations():
 
 
 # What a handler's module leaves to the call that needs it (a cold start pays for what its payload uses): the
-# notifier's outcome and event paths, the preflight's SQL catalogue without database access, the fleet's planning.
+# notifier's outcome and event paths, the fleet's planning; the in-database code of the steps that run SQL only when
+# the input gives database access (preflight, post-upgrade, consistency check, switchover probe); and the wrappers of
+# the AWS services a step never calls (upgrade.shared.runtime.Clients).
 NOT_AT_IMPORT = {
     "notify": [
         "upgrade.notifications.events",
@@ -119,7 +121,16 @@ NOT_AT_IMPORT = {
         "upgrade.preflight",
         "upgrade.post_upgrade",
     ],
-    "preflight": ["upgrade.preflight.sql_runner", "upgrade.preflight.sql_checks"],
+    "preflight": [
+        "upgrade.preflight.sql_runner",
+        "upgrade.preflight.sql_checks",
+        "upgrade.preflight.in_database",
+        "upgrade.database",
+        "aws.rds_data",
+    ],
+    "post_upgrade": ["upgrade.post_upgrade.work", "upgrade.database.access", "aws.rds_data"],
+    "consistency": ["upgrade.consistency.compare", "upgrade.database.access", "aws.rds_data"],
+    "switchover_probe": ["upgrade.switchover_probe.probe", "upgrade.database", "aws.rds_data"],
     "fleet": [
         "upgrade.fleet.planning",
         "upgrade.preflight",
@@ -127,6 +138,8 @@ NOT_AT_IMPORT = {
         "upgrade.strategies",
         "upgrade.recovery",
     ],
+    "capacity": ["aws.s3", "aws.sns", "aws.stepfunctions"],
+    "target_parameters": ["upgrade.preparation.source_parameters", "upgrade.waiting"],  # another step's code
 }
 
 

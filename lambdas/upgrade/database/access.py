@@ -84,15 +84,3 @@ def cluster_sql(
         )
 
     return ClusterSql(open_direct, str(host), port, user, "direct")
-
-
-SessionsFor = Callable[[DatabaseAccess, dict[str, Any], bool], ClusterSql]
-
-
-def sessions_for(secrets: Any, rds_data_client: Any) -> SessionsFor:
-    """``cluster_sql`` with the AWS clients fixed: what the post-upgrade and consistency steps take."""
-
-    def sessions(access: DatabaseAccess, cluster: dict[str, Any], own_endpoint: bool) -> ClusterSql:
-        return cluster_sql(access, cluster, secrets, rds_data_client, own_endpoint=own_endpoint)
-
-    return sessions

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from aws.rds import Rds
-from upgrade.database.access import SessionsFor
 from upgrade.database.budget import Budget
-from upgrade.post_upgrade.work import in_database_work, leftover_without_access
+from upgrade.database.sessions import SessionsFor
+from upgrade.post_upgrade.sql import leftover_without_access
 from upgrade.shared.errors import DatabaseAccessFailed, PostUpgradeVerificationFailed
 from upgrade.shared.models import Plan, WorkflowState
 from upgrade.shared.naming import cluster_id_of
@@ -57,6 +57,10 @@ def run_post_upgrade(
             result.sql_skipped = str(error)
             result.leftover = leftover_without_access(host, port, UNKNOWN_USER, options)
         else:
+            # the in-database work only when the input gives database access: a run without it (the commands are
+            # left for a person) does not compile it at cold start
+            from upgrade.post_upgrade.work import in_database_work
+
             target_major = parse_version(plan.target_version).major
             in_database_work(sql, options, request.database.database, target_major, budget, result)
     result.elapsed_seconds = round(budget.elapsed(), 3)

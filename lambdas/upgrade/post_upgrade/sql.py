@@ -9,6 +9,8 @@ from __future__ import annotations
 import shlex
 
 from upgrade.database.sql import ident, literal
+from upgrade.shared.models import PostUpgradeOptions
+from upgrade.shared.post_upgrade_result import LeftoverWork
 
 LARGE_DATABASE_BYTES = 1024**3  # above this a database gets vacuumdb's three stages, below it one ANALYZE
 
@@ -105,3 +107,15 @@ def psql_outdated_extensions(host: str, port: int, user: str, database: str) -> 
     """psql takes \\gexec only from its input: ``-c`` cannot mix SQL and a meta-command."""
     statement = shlex.quote(OUTDATED_EXTENSIONS_GEXEC)
     return f"printf '%s\\n' {statement} | {_WRITABLE_PSQL} {_connection(host, port, user)} -d {shlex.quote(database)}"
+
+
+def leftover_without_access(host: str, port: int, user: str, options: PostUpgradeOptions) -> list[LeftoverWork]:
+    """Everything, by hand, when the step could not reach the databases at all."""
+    left: list[LeftoverWork] = []
+    if options.analyze:
+        what = "ANALYZE of every database (if vacuumdb stops at rdsadmin, run it per database with -d)"
+        left.append(LeftoverWork(what=what, command=vacuumdb(host, port, user, None, in_stages=True)))
+    if options.update_extensions:
+        command = psql_outdated_extensions(host, port, user, "<each database>")
+        left.append(LeftoverWork(what="extension updates, in every database", command=command))
+    return left

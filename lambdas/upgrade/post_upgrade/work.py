@@ -20,6 +20,7 @@ from upgrade.post_upgrade.sql import (
     POSTGIS_FAMILY,
     READ_WRITE_SESSION,
     alter_extension,
+    leftover_without_access,
     psql,
     psql_outdated_extensions,
     vacuumdb,
@@ -189,15 +190,3 @@ def _retries(sql: ClusterSql, result: PostUpgradeResult) -> list[LeftoverWork]:
 
 def _analyze(host: str, port: int, user: str, database: str, staged: bool, what: str) -> LeftoverWork:
     return LeftoverWork(database=database, what=what, command=vacuumdb(host, port, user, database, staged))
-
-
-def leftover_without_access(host: str, port: int, user: str, options: PostUpgradeOptions) -> list[LeftoverWork]:
-    """Everything, by hand, when the step could not reach the databases at all."""
-    left: list[LeftoverWork] = []
-    if options.analyze:
-        what = "ANALYZE of every database (if vacuumdb stops at rdsadmin, run it per database with -d)"
-        left.append(LeftoverWork(what=what, command=vacuumdb(host, port, user, None, in_stages=True)))
-    if options.update_extensions:
-        command = psql_outdated_extensions(host, port, user, "<each database>")
-        left.append(LeftoverWork(what="extension updates, in every database", command=command))
-    return left

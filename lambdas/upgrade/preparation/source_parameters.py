@@ -12,11 +12,11 @@ from typing import Any
 from aws.rds import Rds
 from upgrade.shared.errors import ClusterNotReady
 from upgrade.shared.models import SourceParameterGroup, WorkflowState
+from upgrade.shared.naming import MANAGED_BY_TAG
 from upgrade.waiting import polling
 from upgrade.waiting.reboots import with_rebooting
 
 LOGICAL_REPLICATION = "rds.logical_replication"
-MANAGED_BY_TAG = {"managed-by": "aurora-upgrade"}
 
 
 def prepare_source_parameter_group(state: WorkflowState, rds: Rds) -> SourceParameterGroup:

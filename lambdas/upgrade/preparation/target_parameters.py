@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aws.rds import Rds
 from upgrade.preparation.parameter_migration import carry_over
-from upgrade.preparation.source_parameters import MANAGED_BY_TAG
 from upgrade.shared.errors import ParameterGroupConflict
 from upgrade.shared.models import ParameterCarryOver, Plan, TargetParameterGroups, WorkflowState
+from upgrade.shared.naming import MANAGED_BY_TAG
 
 
 def create_target_parameter_groups(state: WorkflowState, rds: Rds) -> TargetParameterGroups:

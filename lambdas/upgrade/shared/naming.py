@@ -18,6 +18,8 @@ _IDENTIFIER_MAX = 63  # clusters and instances
 # cluster that last held the name, and the names its instances had, even after an interrupted rollback.
 MOVED_ASIDE_FROM_TAG = "aurora-upgrade:moved-aside-from"
 ORIGINAL_ID_TAG = "aurora-upgrade:original-id"
+# Put on the parameter groups the workflow makes (source and target)
+MANAGED_BY_TAG = {"managed-by": "aurora-upgrade"}
 
 
 def _slug(text: str) -> str:

@@ -6,7 +6,7 @@ import logging
 import os
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
@@ -16,11 +16,13 @@ from botocore.config import Config
 from pydantic import BaseModel
 
 from aws.rds import Rds
-from aws.s3 import S3
 from aws.secrets import Secrets
-from aws.sns import Sns
-from aws.stepfunctions import StepFunctions
 from upgrade.shared.models import WorkflowState
+
+if TYPE_CHECKING:
+    from aws.s3 import S3
+    from aws.sns import Sns
+    from aws.stepfunctions import StepFunctions
 
 # At DEBUG the AWS SDK logs whole response bodies (a GetSecretValue answer holds the database password):
 # whatever level the function's logs are set to, the SDK's own loggers stay at INFO or above.
@@ -35,7 +37,12 @@ _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 
 
 class Clients:
-    """AWS clients made on first use, inside the invocation (so tests and the simulator reach moto)."""
+    """AWS clients made on first use, inside the invocation (so tests and the simulator reach moto).
+
+    The S3, SNS and Step Functions wrappers are imported by the property that makes them: the steps that call those
+    services import them in their own modules, and the other handlers do not compile them at cold start. RDS (every
+    step but the Slack one) and Secrets Manager (read at every call of the approval and Slack functions) are
+    imported here."""
 
     @cached_property
     def rds(self) -> Rds:
@@ -43,10 +50,14 @@ class Clients:
 
     @cached_property
     def sns(self) -> Sns:
+        from aws.sns import Sns
+
         return Sns(boto3.client("sns", config=_CLIENT_CONFIG))
 
     @cached_property
     def s3(self) -> S3:
+        from aws.s3 import S3
+
         return S3(boto3.client("s3", config=_CLIENT_CONFIG))
 
     @cached_property
@@ -55,6 +66,8 @@ class Clients:
 
     @cached_property
     def stepfunctions(self) -> StepFunctions:
+        from aws.stepfunctions import StepFunctions
+
         return StepFunctions(boto3.client("stepfunctions", config=_CLIENT_CONFIG))
 
     @cached_property
