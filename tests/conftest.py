@@ -40,12 +40,18 @@ def _offline_aws(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "ERROR")
 
 
-# The module that takes longest (`pytest --durations`: the 100-cluster fleet, a minute on its own) starts first:
-# pytest-xdist hands each worker a share of the tests in collection order, and a minute-long test left to the end
-# keeps one worker busy while the other has nothing left. Whole modules move, so their module-scoped fixtures are
-# still made once. (The modules that start real servers stay where they are, spread over the workers: their servers
-# take CPU beside the workers.)
-LONGEST_FIRST = ("tests/workflow/test_fleet.py",)
+# The modules with the longest tests (`pytest --durations`) start first, longest first: the 100-cluster fleet, the
+# pg_upgrade verdicts, the rehearsals on real servers, the fifty-database preflight, the report in Chromium.
+# pytest-xdist hands each worker a share of the tests in collection order, and a long test left to the end keeps one
+# worker busy while the other has nothing left (a run ended with the rehearsals on one worker, 20 s after the other).
+# Whole modules move, so their module-scoped fixtures are still made once.
+LONGEST_FIRST = (
+    "tests/workflow/test_fleet.py",
+    "tests/sql/test_against_pg_upgrade.py",
+    "tests/workflow/test_rehearsal_on_real_servers.py",
+    "tests/workflow/test_large_preflight_report.py",
+    "tests/workflow/test_html_report.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
