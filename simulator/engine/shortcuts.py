@@ -11,7 +11,6 @@ takes this path; a run makes about 170 calls, a 100-cluster fleet 7,500).
 * XML names: moto writes each response through ``xmltodict.unparse``, which checks every element name character by
   character, again for each element of each response. A name that passed once passes again (the check reads
   nothing but the name); a name that fails is checked, and refused, each time.
-
 * Signatures: botocore signs every request (SigV4: a canonical request, its hash, four HMACs); moto checks no
   signature. The request still gets what signing adds that moto reads (the Authorization header naming the access
   key, from which moto takes the account; the date, the session token, S3's payload hash), and still fails without
