@@ -106,7 +106,7 @@ def test_no_model_module_postpones_its_annotations():
 
 # What a handler's module leaves to the call that needs it (a cold start pays for what its payload uses): the
 # notifier's outcome and event paths, the fleet's planning; the in-database code of the steps that run SQL only when
-# the input gives database access (preflight, post-upgrade, consistency check, switchover probe); and the wrappers of
+# the input gives database access (preflight, post-upgrade, consistency check); and the wrappers of
 # the AWS services a step never calls (upgrade.shared.runtime.Clients).
 NOT_AT_IMPORT = {
     "notify": [
@@ -130,7 +130,6 @@ NOT_AT_IMPORT = {
     ],
     "post_upgrade": ["upgrade.post_upgrade.work", "upgrade.database.access", "aws.rds_data"],
     "consistency": ["upgrade.consistency.compare", "upgrade.database.access", "aws.rds_data"],
-    "switchover_probe": ["upgrade.switchover_probe.probe", "upgrade.database", "aws.rds_data"],
     "fleet": [
         "upgrade.fleet.planning",
         "upgrade.preflight",

@@ -8,18 +8,18 @@ same for a failure of the function itself), so it never fails the upgrade.
 import contextlib
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ConfigDict, Field
 
 from aws.rds import Rds
+from upgrade.database.access import cluster_sql
+from upgrade.database.sql import Executor
 from upgrade.shared.base_model import Model
 from upgrade.shared.errors import ClusterNotFound, TransientError, UpgradeError
 from upgrade.shared.models import WorkflowState
 from upgrade.shared.switchover_probe_result import SwitchoverProbeResult
-
-if TYPE_CHECKING:
-    from upgrade.database.sql import Executor
+from upgrade.switchover_probe.probe import run_probe, summarize
 
 CONNECT_TIMEOUT_SECONDS = 2.0  # a write that takes longer than this counts as refused: users see it stall as well
 MAX_DEADLINE_SECONDS = 870  # the function's timeout is 15 minutes: the probe returns before Lambda stops it
@@ -59,18 +59,13 @@ def measure_switchover(
     skipped = _not_measurable(state)
     if skipped:
         return SwitchoverProbeResult(measured=False, not_measured=skipped)
-    # the probe and the database access only when it can measure (direct access in the input): every other
-    # blue/green switchover runs this function too, and its cold start does not compile them
-    from upgrade.database.access import cluster_sql
-    from upgrade.switchover_probe.probe import run_probe, summarize
-
     upgrade, plan = state.request, state.require_plan()
     access, deployment = upgrade.database, state.blue_green
     assert access is not None and deployment is not None  # _not_measurable said so
     credentials = _SecretOnce(secrets)
     cluster: dict[str, Any] = rds.describe_cluster(plan.cluster.cluster_id)
 
-    def connect() -> "Executor":
+    def connect() -> Executor:
         """A fresh session to the cluster endpoint. The endpoint's DNS name stays; a new connection resolves it anew,
         so after the switchover it reaches green. Describing the cluster again gives that name (the simulator
         answers with the server behind it); when the describe fails, the name known before serves."""
