@@ -138,7 +138,7 @@ def start_from(bin_dir: Path, role: str, version: str, settings: dict[str, str],
         + [f"-c {name}={value}" for name, value in settings.items()]
     )
     try:
-        _run(as_user, root, "cp", "-a", str(_initialized(as_user, bin_dir, superuser)), str(root / "data"))
+        _run(as_user, root, "cp", "-a", str(initialized(bin_dir, superuser)), str(root / "data"))
         _run(
             as_user,
             root,
@@ -159,11 +159,12 @@ def start_from(bin_dir: Path, role: str, version: str, settings: dict[str, str],
     return server
 
 
-def _initialized(as_user: list[str], bin_dir: Path, superuser: str) -> Path:
+def initialized(bin_dir: Path, superuser: str) -> Path:
     """What initdb makes for these binaries and superuser, made once per machine and copied for each server: initdb
     takes about a second (bootstrapping template1 and writing 40 MB), a copy a third of it, and the copy is the same
     fresh cluster. Kept in /tmp (the postgres OS user can read it there), named by the binaries and their date, made
     under a lock (test processes start servers at once) and complete before anyone copies it."""
+    as_user = as_server_user()
     postgres = (bin_dir / "postgres").stat()
     made_by = f"{bin_dir.resolve()}|{postgres.st_mtime_ns}|{postgres.st_size}|{superuser}|{' '.join(_INITDB_OPTIONS)}"
     folder = Path("/tmp") / f"initdb-{hashlib.sha256(made_by.encode()).hexdigest()[:16]}"

@@ -23,6 +23,7 @@ from pathlib import Path
 import pg8000.native
 import pytest
 
+from simulator.databases import servers
 from tests.postgres_server import SUPERUSER, Server, free_port, server_user_prefix
 
 NEW_BIN = Path("/usr/lib/postgresql/15/bin")  # Debian's: pg_upgrade, pg_dump, pg_restore and the 15 server
@@ -169,11 +170,8 @@ class Upgrader:
 
     def _fresh_new_cluster(self) -> None:
         shutil.rmtree(self.new_data, ignore_errors=True)
-        pristine = self.work / "pristine"
-        if not pristine.exists():  # initdb once; a copy of its result is as fresh and much faster
-            self._run(str(NEW_BIN / "initdb"), "-N", "-D", str(pristine), "-U", SUPERUSER, "--auth=trust",
-                      "-E", "UTF8", "--locale=C")  # fmt: skip
-        self._run("cp", "-a", str(pristine), str(self.new_data))
+        # initdb's result, made once per machine: a copy of it is as fresh and much faster
+        self._run("cp", "-a", str(servers.initialized(NEW_BIN, SUPERUSER)), str(self.new_data))
 
     def _pg_ctl(self, data: Path, action: str, *server_options: str) -> None:
         options = f"-p {self.new_port} -k {self.work} -c listen_addresses='' {' '.join(server_options)}"

@@ -54,7 +54,7 @@ class SharedRuns:
         key = hashlib.sha256(f"{self.cdk_out}\n{scenario.model_dump_json()}".encode()).hexdigest()[:20]
         if key not in self._kept:
             self._kept[key] = self._made(key, scenario)
-        return dict(pickle.loads(self._kept[key]))  # a copy: what one test changes, the next does not see
+        return pickle.loads(self._kept[key])  # a new copy each time: what one test changes, the next does not see
 
     def _made(self, key: str, scenario: Scenario) -> bytes:
         if self.folder is None:
