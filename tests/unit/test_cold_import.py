@@ -105,7 +105,7 @@ def test_no_model_module_postpones_its_annotations():
 
 
 # What a handler's module leaves to the call that needs it (a cold start pays for what its payload uses): the
-# notifier's outcome and event paths, the fleet's planning; the in-database code of the steps that run SQL only when
+# notifier's outcome and event paths, the fleet's planning and the workflow state's models (a fleet has none); the in-database code of the steps that run SQL only when
 # the input gives database access (preflight, post-upgrade, consistency check); and the wrappers of
 # the AWS services a step never calls (upgrade.shared.runtime.Clients).
 NOT_AT_IMPORT = {
@@ -132,6 +132,7 @@ NOT_AT_IMPORT = {
     "consistency": ["upgrade.consistency.compare", "upgrade.database.access", "aws.rds_data"],
     "fleet": [
         "upgrade.fleet.planning",
+        "upgrade.shared.models",
         "upgrade.preflight",
         "upgrade.post_upgrade",
         "upgrade.strategies",

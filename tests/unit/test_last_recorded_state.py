@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from aws.stepfunctions import StepFunctions
-from upgrade.shared.models import is_workflow_state
+from upgrade.shared.shapes import is_workflow_state
 
 WHOLE = {"input": {"cluster_id": "prod-db"}, "execution": {"name": "run"}, "switchover": {"ready": False}}
 PROBE = {"measured": False, "not_measured": "no database access in the input"}

@@ -19,7 +19,14 @@ import pytest
 from pydantic import BaseModel
 
 from upgrade.notifications import events as notify_events
-from upgrade.notifications.messages import Message, NextStep, duration_text, elapsed_since, execution_console_url
+from upgrade.notifications.messages import (
+    ApprovalLinks,
+    Message,
+    NextStep,
+    duration_text,
+    elapsed_since,
+    execution_console_url,
+)
 from upgrade.notifications.milestone import MILESTONES, milestone_message
 from upgrade.notifications.outcome import outcome_event, outcome_message
 from upgrade.notifications.render import (
@@ -37,7 +44,7 @@ from upgrade.notifications.render import (
 )
 from upgrade.notifications.slack import WebhookSecretInvalid, webhook_url
 from upgrade.shared.consistency_result import ConsistencyResult
-from upgrade.shared.models import ApprovalLinks, WorkflowState
+from upgrade.shared.models import WorkflowState
 from upgrade.shared.post_upgrade_result import DriftReport, PostUpgradeResult
 from upgrade.shared.settings import SlackSettings
 

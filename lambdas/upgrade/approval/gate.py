@@ -23,10 +23,11 @@ from upgrade.approval import pages as approval_pages
 from upgrade.approval.links import DECISIONS, LinkFields, link_url, nonce_for, parse_fields, signed, verify
 from upgrade.approval.pages import ApprovalSubject, HtmlResponse
 from upgrade.notifications import notifier as notify
+from upgrade.notifications.messages import ApprovalLinks
 from upgrade.shared import clock
 from upgrade.shared.base_model import Model
 from upgrade.shared.errors import ApprovalGone, ApprovalLinkInvalid, ApprovalLinkMalformed, TransientError
-from upgrade.shared.models import ApprovalLinks, WorkflowState
+from upgrade.shared.models import WorkflowState
 
 SORT_KEY = "approval"
 _MAX_BODY = 4096

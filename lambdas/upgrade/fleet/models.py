@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from upgrade.shared.base_model import Model
 from upgrade.shared.errors import UpgradeError
-from upgrade.shared.models import CLUSTER_ID_PATTERN
+from upgrade.shared.shapes import CLUSTER_ID_PATTERN
 
 
 class InvalidFleetInput(UpgradeError):

@@ -15,8 +15,8 @@ from upgrade.fleet.waves import Describe, LastState, current_wave, finish_wave
 from upgrade.notifications.messages import Message
 from upgrade.notifications.render import render, sns_variants
 from upgrade.shared.base_model import Model
-from upgrade.shared.models import is_workflow_state
 from upgrade.shared.report_store import report_key
+from upgrade.shared.shapes import is_workflow_state
 
 
 class PlanRequest(Model):

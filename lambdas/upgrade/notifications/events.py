@@ -29,7 +29,8 @@ from upgrade.notifications.messages import (
     start_execution_step,
 )
 from upgrade.shared.base_model import Model
-from upgrade.shared.models import StepError, WorkflowState, is_workflow_state
+from upgrade.shared.models import StepError, WorkflowState
+from upgrade.shared.shapes import is_workflow_state
 
 EXECUTION_STATUS_CHANGE = "Step Functions Execution Status Change"
 BLUE_GREEN_EVENT = "RDS Blue Green Deployment Event"

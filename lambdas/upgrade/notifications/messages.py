@@ -6,10 +6,14 @@ strategy, the step, the time since the execution started and a link to it in the
 
 import json
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic import ConfigDict
 
 from upgrade.shared.base_model import Model
-from upgrade.shared.models import ApprovalLinks, StepError, WorkflowState
+
+if TYPE_CHECKING:  # the workflow's models are imported by the steps that have a workflow state; the fleet has none
+    from upgrade.shared.models import StepError, WorkflowState
 
 Severity = Literal["info", "success", "warning", "failure"]
 STRATEGY_LABELS = {"blue_green": "blue/green", "in_place": "in place"}
@@ -34,6 +38,18 @@ class NextStep(Model):
     command: str | None = None
 
 
+class ApprovalLinks(Model):
+    """What the awaiting-approval message offers: signed single-use links and the command-line equivalent."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    approve_url: str
+    reject_url: str
+    expires_at: str  # ISO 8601, UTC
+    cli_approve: str
+    cli_reject: str
+
+
 class Message(Model):
     event: str
     severity: Severity
@@ -47,33 +63,33 @@ class Message(Model):
     thread_id: str | None = None  # messages of one execution thread together in Chatbot
 
 
-def cluster_id_of(state: WorkflowState) -> str:
+def cluster_id_of(state: "WorkflowState") -> str:
     return str(state.input.get("cluster_id", "unknown"))
 
 
-def target_of(state: WorkflowState) -> str:
+def target_of(state: "WorkflowState") -> str:
     return str(state.input.get("target_engine_version", "?"))
 
 
-def source_of(state: WorkflowState) -> str | None:
+def source_of(state: "WorkflowState") -> str | None:
     return state.plan.source_version if state.plan else None
 
 
-def path_of(state: WorkflowState) -> str:
+def path_of(state: "WorkflowState") -> str:
     source = source_of(state)
     return f"{source} -> {target_of(state)}" if source else f"to {target_of(state)}"
 
 
-def strategy_of(state: WorkflowState) -> str:
+def strategy_of(state: "WorkflowState") -> str:
     strategy = state.plan.strategy if state.plan else str(state.input.get("strategy"))
     return STRATEGY_LABELS.get(strategy, "?")
 
 
-def is_restore(state: WorkflowState) -> bool:
+def is_restore(state: "WorkflowState") -> bool:
     return state.input.get("action") == "restore"
 
 
-def workflow_facts(state: WorkflowState, step: str, now: datetime) -> list[Fact]:
+def workflow_facts(state: "WorkflowState", step: str, now: datetime) -> list[Fact]:
     facts = [Fact(label="Cluster", value=cluster_id_of(state))]
     if is_restore(state):
         facts.append(Fact(label="Restore", value=f"from snapshot {state.input.get('snapshot_id')}"))
@@ -91,7 +107,7 @@ def workflow_facts(state: WorkflowState, step: str, now: datetime) -> list[Fact]
 
 
 def workflow_message(
-    state: WorkflowState,
+    state: "WorkflowState",
     *,
     event: str,
     severity: Severity,
@@ -151,7 +167,7 @@ def duration_text(seconds: float) -> str:
     return f"{secs}s"
 
 
-def result_lines(state: WorkflowState, skip: tuple[str, ...] = ()) -> list[str]:
+def result_lines(state: "WorkflowState", skip: tuple[str, ...] = ()) -> list[str]:
     """The results present in the state, each as a paragraph of its own lines."""
     lines: list[str] = []
     for name in (part for part in RESULT_PARTS if part not in skip):
@@ -161,7 +177,7 @@ def result_lines(state: WorkflowState, skip: tuple[str, ...] = ()) -> list[str]:
     return lines
 
 
-def reason(error: StepError) -> str:
+def reason(error: "StepError") -> str:
     """Lambda errors carry a JSON Cause with errorMessage; other errors carry text."""
     if not error.Cause:
         return "no details"

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal, get_args
 
 from upgrade.notifications.messages import (
+    ApprovalLinks,
     Message,
     Severity,
     cluster_id_of,
@@ -19,7 +20,7 @@ from upgrade.notifications.messages import (
     workflow_message,
 )
 from upgrade.shared.errors import InvalidUpgradeInput
-from upgrade.shared.models import ApprovalLinks, WorkflowState
+from upgrade.shared.models import WorkflowState
 
 Milestone = Literal[
     "started",

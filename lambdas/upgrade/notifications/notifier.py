@@ -21,12 +21,12 @@ from pydantic import BaseModel, model_validator
 from aws.rds import Rds
 from aws.sns import Sns
 from aws.stepfunctions import StepFunctions
-from upgrade.notifications.messages import Message
+from upgrade.notifications.messages import ApprovalLinks, Message
 from upgrade.notifications.milestone import Milestone, milestone_message
 from upgrade.notifications.render import render, sns_variants
 from upgrade.shared import clock
 from upgrade.shared.base_model import Model
-from upgrade.shared.models import ApprovalLinks, Notification, WorkflowState
+from upgrade.shared.models import Notification, WorkflowState
 from upgrade.shared.settings import NotifierSettings
 
 

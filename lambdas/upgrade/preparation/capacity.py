@@ -11,7 +11,8 @@ import re
 from typing import Any
 
 from aws.rds import Rds
-from upgrade.shared.models import CLUSTER_ID_PATTERN, CapacityChange, CapacityRestore, WorkflowState
+from upgrade.shared.models import CapacityChange, CapacityRestore, WorkflowState
+from upgrade.shared.shapes import CLUSTER_ID_PATTERN
 
 UPGRADE_MIN_CAPACITY = 1.0
 ORIGINAL_MIN_TAG = "aurora-upgrade:original-min-capacity"

@@ -13,11 +13,9 @@ from upgrade.shared.consistency_result import ConsistencyResult
 from upgrade.shared.errors import InvalidUpgradeInput
 from upgrade.shared.post_upgrade_result import DriftReport, PostUpgradeResult
 from upgrade.shared.preflight_report import PreflightReport
+from upgrade.shared.shapes import CLUSTER_ID_PATTERN
 from upgrade.shared.switchover_probe_result import SwitchoverProbeResult
 from upgrade.shared.versions import Version, parse_version
-
-# letter first, then letters/digits with single hyphens, no trailing hyphen (RDS rules)
-CLUSTER_ID_PATTERN = r"^[a-zA-Z](-?[a-zA-Z0-9])*$"
 
 
 class _Strict(Model):
@@ -390,16 +388,6 @@ class StepError(_Lenient):
     Cause: str | None = None
 
 
-class ApprovalLinks(_Lenient):
-    """What the awaiting-approval message offers: signed single-use links and the command-line equivalent."""
-
-    approve_url: str
-    reject_url: str
-    expires_at: str  # ISO 8601, UTC
-    cli_approve: str
-    cli_reject: str
-
-
 class ApprovalDecision(_Lenient):
     """What the approval gate hands the workflow (``$.approval``): the Choice after it reads ``decision``."""
 
@@ -481,9 +469,3 @@ class WorkflowState(_Lenient):
         if self.plan is None:
             raise InvalidUpgradeInput("the workflow state has no plan: preflight has not run")
         return self.plan
-
-
-def is_workflow_state(output: dict[str, Any]) -> bool:
-    """A state's output that is the whole workflow state (every step's holds ``input`` and ``execution``), not the part
-    a Parallel branch's state returns."""
-    return "input" in output and "execution" in output

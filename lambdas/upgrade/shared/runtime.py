@@ -17,12 +17,12 @@ from pydantic import BaseModel
 
 from aws.rds import Rds
 from aws.secrets import Secrets
-from upgrade.shared.models import WorkflowState
 
 if TYPE_CHECKING:
     from aws.s3 import S3
     from aws.sns import Sns
     from aws.stepfunctions import StepFunctions
+    from upgrade.shared.models import WorkflowState
 
 # At DEBUG the AWS SDK logs whole response bodies (a GetSecretValue answer holds the database password):
 # whatever level the function's logs are set to, the SDK's own loggers stay at INFO or above.
@@ -93,13 +93,17 @@ def traced(handler: Callable[..., Any]) -> Callable[..., Any]:
     return traced
 
 
-Step = Callable[[WorkflowState, Clients], BaseModel]
+Step = Callable[["WorkflowState", Clients], BaseModel]
 _SUMMARY_KEYS = ("status", "ready", "in_sync", "blocked", "needed", "event", "engine_version")
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def step_handler(name: str, step: Step) -> Handler:
-    """Wrap one domain call as a Lambda handler: parse the state, call, return JSON."""
+    """Wrap one domain call as a Lambda handler: parse the state, call, return JSON.
+
+    The workflow state's models are imported here, when a step's module makes its handler at cold start: the
+    fleet's and the callbacks' functions (``payload_handler``) never parse the workflow state and skip them."""
+    from upgrade.shared.models import WorkflowState
 
     @logger.inject_lambda_context(clear_state=True)
     @traced
