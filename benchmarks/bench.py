@@ -391,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--cdk-out", type=Path, default=DEFAULT_CDK_OUT, help="synthesized CDK output to run")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the results JSON")
-    parser.add_argument("--import-runs", type=int, default=3, help="fresh interpreters per handler import")
+    parser.add_argument("--import-runs", type=int, default=9, help="fresh interpreters per handler import")
     parser.add_argument(
         "--skip-suite", action="store_true", help="do not run the test suite; reuse suite_s from the output file"
     )

@@ -21,7 +21,8 @@ ends. Three things are added here:
   ``.sync:2`` result is DescribeExecution's, in PascalCase (``Status``, ``Output``), as AWS hands it over.
 * No task token: a ``.sync:2`` task ends when its child does (or at its own TimeoutSeconds). moto also listens
   for a task token on it, which the harness's token waits (simulator.engine.callbacks) would time out at once.
-* DescribeExecution when a child has ended, rather than every half second of wall time (moto's loop).
+* DescribeExecution when a waiting task's own child has ended, rather than every half second of wall time (moto's
+  loop) or at every child's end (a wave's ten waiting tasks would each ask at each of the ten ends).
 * The end of every execution is announced (``Ends``): the runner waits for its execution on that, not by calling
   DescribeExecution in a loop, which took the interpreter's thread's turns and half of a run's time.
 """
@@ -68,18 +69,30 @@ def _shapes(snake_action: str) -> tuple[Any, Any]:
     return operation.input_shape, operation.output_shape
 
 
+def _child_of(sync_resolver: Any) -> str | None:
+    """The child execution's ARN, which moto's ``.sync`` resolver closes over (``execution_arn`` in
+    StateTaskServiceSfn._build_sync_resolver and _build_sync2_resolver); None when it does not."""
+    cells = dict(zip(sync_resolver.__code__.co_freevars, sync_resolver.__closure__ or (), strict=False))
+    cell = cells.get("execution_arn")
+    arn = cell.cell_contents if cell is not None else None
+    return arn if isinstance(arn, str) else None
+
+
 def _state_machine_of(env: Any) -> str:
     return str(env.states.context_object.context_object_data["StateMachine"]["Id"])
 
 
 class Ends:
-    """Announces each execution's end to whoever waits for one."""
+    """Announces each execution's end to whoever waits for one; remembers which executions ended."""
 
     def __init__(self) -> None:
         self.condition = threading.Condition()
+        self.ended: set[str] = set()
 
-    def announce(self) -> None:
+    def announce(self, execution_arn: str | None = None) -> None:
         with self.condition:
+            if execution_arn is not None:
+                self.ended.add(execution_arn)
             self.condition.notify_all()
 
     def wait_until(self, ended: Callable[[], bool], timeout: float, recheck: float = _POLL_SECONDS) -> None:
@@ -100,15 +113,18 @@ def nested_executions(authorizer: Authorizer, one_at_a_time: Callable[[str], boo
     ended = ends.condition
 
     def until_child_ends(self: StateTaskServiceSfn, env: Any, sync_resolver: Any, **waits: Any) -> Any:
-        # DescribeExecution when an execution has ended (or every _POLL_SECONDS), not every half second of wall
+        # DescribeExecution when this task's child has ended (or every _POLL_SECONDS), not every half second of wall
         # time: a wave's waiting tasks would otherwise keep the one running child from the interpreter. The check and
         # the wait hold the condition together: an end announced between them would otherwise go unheard
+        child = _child_of(sync_resolver)
         with ended:
+            ask = True  # the child may have ended before the task waits
             while env.is_running():
-                described = sync_resolver()
-                if described:
-                    return described
-                ended.wait(timeout=_POLL_SECONDS)
+                if ask or child is None or child in ends.ended:
+                    described = sync_resolver()
+                    if described:
+                        return described
+                ask = not ended.wait(timeout=_POLL_SECONDS)  # timed out: ask anyway
         return None
 
     def api_parameters(
@@ -148,7 +164,7 @@ def nested_executions(authorizer: Authorizer, one_at_a_time: Callable[[str], boo
             with turn:
                 run_execution(self)
         finally:
-            ends.announce()
+            ends.announce(str(self._evaluation_details.execution_details.arn))
 
     with (
         mock.patch.object(StateTaskServiceSfn, "_eval_execution", as_parent),

@@ -105,9 +105,9 @@ def test_no_model_module_postpones_its_annotations():
 
 
 # What a handler's module leaves to the call that needs it (a cold start pays for what its payload uses): the
-# notifier's outcome and event paths, the fleet's planning and the workflow state's models (a fleet has none); the in-database code of the steps that run SQL only when
-# the input gives database access (preflight, post-upgrade, consistency check); and the wrappers of
-# the AWS services a step never calls (upgrade.shared.runtime.Clients).
+# notifier's outcome and event paths; the fleet's planning and the workflow state's models (a fleet has none); the
+# in-database code of the steps that run SQL only when the input gives database access (preflight, post-upgrade,
+# consistency check); and the wrappers of the AWS services a step never calls (upgrade.shared.runtime.Clients).
 NOT_AT_IMPORT = {
     "notify": [
         "upgrade.notifications.events",

@@ -185,6 +185,26 @@ def test_without_the_managed_rule_permissions_no_child_starts(cdk_out: Path, mon
     assert denied, "the events actions were checked and refused"
 
 
+def test_a_waiting_task_knows_its_child_so_only_its_end_wakes_it(
+    cdk_out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """simulator.engine.nested asks DescribeExecution for a waiting .sync:2 task when its own child ended: it finds
+    the child's ARN in moto's resolver. Without it (moto renamed what the resolver closes over), every end wakes
+    every waiting task to ask, as before."""
+    found: list[str | None] = []
+
+    def child_of(resolver: Any) -> str | None:
+        found.append(nested_child_of(resolver))
+        return found[-1]
+
+    nested_child_of = nested._child_of
+    monkeypatch.setattr(nested, "_child_of", child_of)
+    outcome = run_scenario(fleet_scenario(3), cdk_out)
+    assert outcome["status"] == "SUCCEEDED", outcome["error"]
+    started = sorted(e["name"] for e in outcome["upgrade_executions"])
+    assert sorted(arn.rpartition(":")[2] for arn in found if arn) == started and None not in found, found
+
+
 def test_a_100_cluster_fleet_stays_far_below_the_history_and_state_limits(cdk_out: Path) -> None:
     import time
 
