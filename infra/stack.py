@@ -86,7 +86,7 @@ APPROVAL_DECISION_FUNCTION = "ApprovalDecisionFunction"
 SLACK_WEBHOOK_FUNCTION = "SlackWebhookFunction"
 EVENT_HANDLERS: Mapping[str, str] = {
     WAKE_FUNCTION: "waits.handler.wake",
-    APPROVAL_DECISION_FUNCTION: "approval.handler.decide",
+    APPROVAL_DECISION_FUNCTION: "approval_decision.handler.decide",
     SLACK_WEBHOOK_FUNCTION: "slack.handler.handler",
 }
 

@@ -314,7 +314,7 @@ def _driver(
         approval_states={
             state for state, function in task_functions(workflow.definition).items() if function == request
         },
-        decision_function=by_handler.get("approval.handler.decide", ""),
+        decision_function=by_handler.get("approval_decision.handler.decide", ""),
         rds_events=scenario.rds_events,
     )
 

@@ -20,8 +20,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import boto3
 import pytest
-from approval import handler as approval_handler
-from approval.handler import decide, request
+from approval.handler import request
+from approval_decision import handler as decision_handler
+from approval_decision.handler import decide
 from moto import mock_aws
 from moto.sns.models import sns_backends
 from preflight.handler import handler as preflight
@@ -510,7 +511,7 @@ def test_a_throttled_decision_puts_the_approval_back_so_the_link_still_works(gat
 def test_decide_never_logs_its_event_even_when_powertools_is_told_to(gate, caplog, monkeypatch):
     gate.start()
     monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")  # read when the handler module is imported
-    told = importlib.reload(approval_handler)
+    told = importlib.reload(decision_handler)
     saved = logger.log_level
     logger.setLevel("DEBUG")
     try:
@@ -518,7 +519,7 @@ def test_decide_never_logs_its_event_even_when_powertools_is_told_to(gate, caplo
     finally:
         logger.setLevel(saved)
         monkeypatch.delenv("POWERTOOLS_LOGGER_LOG_EVENT")
-        importlib.reload(approval_handler)
+        importlib.reload(decision_handler)
     logs = "\n".join(logger.registered_formatter.format(record) for record in caplog.records)
     assert "approval request answered" in logs
     assert query_of(gate.links.approve_url)["sig"] not in logs

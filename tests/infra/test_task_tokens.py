@@ -107,7 +107,7 @@ def test_no_other_function_touches_the_tokens_or_completes_tasks(synthesized: Sy
     }
     assert holders == {
         "approval.handler.request",
-        "approval.handler.decide",
+        "approval_decision.handler.decide",
         "waits.handler.register",
         "waits.handler.wake",
     }

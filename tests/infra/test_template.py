@@ -151,7 +151,7 @@ STEPS: dict[str, tuple[str, set[str]]] = {
 # functions started by something else than the state machine (EventBridge, a function URL, SNS): no RDS
 EVENT_DRIVEN: dict[str, tuple[str, set[str]]] = {
     "WakeFunction": ("waits.handler.wake", set()),
-    "ApprovalDecisionFunction": ("approval.handler.decide", set()),
+    "ApprovalDecisionFunction": ("approval_decision.handler.decide", set()),
     "SlackWebhookFunction": ("slack.handler.handler", set()),
 }
 FUNCTIONS = {**STEPS, **EVENT_DRIVEN}

@@ -120,7 +120,10 @@ NOT_AT_IMPORT = {
         "upgrade.notifications.outcome",
         "upgrade.preflight",
         "upgrade.post_upgrade",
+        "upgrade.approval.decision",
     ],
+    # the function URL a person's click reaches: neither the request's notification nor the workflow state
+    "approval_decision": ["upgrade.notifications", "upgrade.shared.models", "upgrade.approval.gate", "aws.sns"],
     "preflight": [
         "upgrade.preflight.sql_runner",
         "upgrade.preflight.sql_checks",

@@ -21,6 +21,12 @@ Decision = Literal["approve", "reject"]
 DECISIONS: tuple[Decision, ...] = ("approve", "reject")
 MIN_KEY_BYTES = 32
 _NONCE_CHARS = 22  # 132 bits of the HMAC: unguessable, short enough for a URL
+# an approval's item in the token table: keyed by the link's id, written by the request, taken by the decision
+SORT_KEY = "approval"
+
+
+def partition_key(nonce: str) -> str:
+    return f"approval#{nonce}"
 
 
 class LinkFields(Model):
