@@ -47,6 +47,7 @@ test: install
 
 # cost, reaction delay, cold imports, synth and suite times; BENCH_ARGS=--skip-suite for a quick run
 bench: synth servers
+	bash scripts/ensure-valgrind.sh >/dev/null
 	$(PY) -m benchmarks.bench $(BENCH_ARGS)
 
 lint: install

@@ -71,6 +71,9 @@ started = time.perf_counter()
 importlib.import_module(sys.argv[2])
 print((time.perf_counter() - started) * 1000)
 """
+# what the probe executes before its import (the interpreter's start-up): counted once with no module to import
+_NOTHING = "sys"
+_COLLECTED = re.compile(r"^==\d+== Collected : (\d+)$", re.M)
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,7 @@ def measure_handlers(
     medians: a busy moment then inflates both halves of one pair, not one handler against the whole run."""
     measured: dict[tuple[str, tuple[Path, ...]], float | None] = {}
     ratios: dict[tuple[str, tuple[Path, ...]], float | None] = {}
+    instructions: dict[tuple[str, tuple[Path, ...]], float | None] = {}
     yardstick: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-assets-") as scratch:
         # copies without bytecode, imported with -B: our code compiles at every cold start, as from a
@@ -184,11 +188,53 @@ def measure_handlers(
                     pairs += [handler / bare] if handler is not None and bare else []
                 measured[key] = statistics.median(samples) if len(samples) == runs else None
                 ratios[key] = statistics.median(pairs) if len(pairs) == runs else None
+                instructions[key] = _instructions_ratio(module, path, environment, notes)
             size = directory_bytes(function.code_dir) + sum(directory_bytes(d) for d in function.layer_dirs)
             results[function.construct_id] = HandlerMetrics(
-                import_ms=measured[key], package_bytes=size, import_ratio=ratios[key]
+                import_ms=measured[key],
+                package_bytes=size,
+                import_ratio=ratios[key],
+                import_instructions_ratio=instructions[key],
             )
     return results, statistics.median(yardstick) if yardstick else None
+
+
+def _instructions_ratio(module: str, path: list[str], env: dict[str, str], notes: list[str]) -> float | None:
+    """The handler's import over a bare ``import boto3`` in instructions executed (callgrind), each less the probe
+    with nothing to import; None without valgrind (said once in the notes)."""
+    if shutil.which("valgrind") is None:
+        note = "instructions x boto3: n/a, valgrind is not installed (Debian package valgrind)"
+        notes.extend([] if note in notes else [note])
+        return None
+    nothing, bare = _yardsticks(env, notes)
+    handler = _instructions(module, path, env, notes)
+    if nothing is None or bare is None or handler is None or bare <= nothing:
+        return None
+    return (handler - nothing) / (bare - nothing)
+
+
+_YARDSTICKS: list[int | None] = []
+
+
+def _yardsticks(env: dict[str, str], notes: list[str]) -> tuple[int | None, int | None]:
+    """The probe importing nothing, and importing boto3: counted once per run (a count does not vary from one run to
+    the next, and the functions' environments differ only in values boto3's import does not read)."""
+    if not _YARDSTICKS:
+        _YARDSTICKS.extend(_instructions(name, [], env, notes) for name in (_NOTHING, "boto3"))
+    return _YARDSTICKS[0], _YARDSTICKS[1]
+
+
+def _instructions(module: str, path: list[str], env: dict[str, str], notes: list[str]) -> int | None:
+    """Instructions one fresh interpreter executes to run the import probe for ``module`` (under callgrind)."""
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-I", "-B", "-c"]
+    probe = subprocess.run(
+        [*command, _IMPORT_PROBE, json.dumps(path), module], env=env, capture_output=True, text=True, check=False
+    )
+    found = _COLLECTED.search(probe.stderr)
+    if probe.returncode != 0 or found is None:
+        notes.append(f"instructions of the import of {module} not counted (valgrind exit {probe.returncode})")
+        return None
+    return int(found.group(1))
 
 
 def _lambda_environment(function: DeployedFunction, region: str) -> dict[str, str]:
@@ -470,7 +516,9 @@ def _assumptions(import_runs: int) -> list[str]:
         "sys.path = synthesized code asset copy (no bytecode) + our layers + the venv (Powertools layer and runtime "
         "boto3 in AWS), Lambda-like environment; "
         f"median of {import_runs}; x boto3 = that time over a bare `import boto3` in the same environment, measured "
-        "alternately with each handler module (the median of all those samples)",
+        "alternately with each handler module (the median of all those samples); instructions x boto3 = the same "
+        "ratio in instructions executed (valgrind --tool=callgrind; one run each, the same on every run; the probe "
+        "importing nothing is taken from both): what the wall clock measures without the machine's load",
         "package bytes: files of the function's code asset plus the layers this stack builds, unzipped (the Lambda "
         "limit is 250 MB unzipped); the AWS-managed Powertools layer is not counted",
     ]

@@ -205,6 +205,9 @@ class HandlerMetrics:
     # the median of (handler import / bare boto3 import) over pairs measured one right after the other: a load
     # spike then weighs on both halves of a pair alike (None: the ratio of the medians is used)
     import_ratio: float | None = None
+    # the same ratio in instructions executed (valgrind's callgrind), interpreter start-up taken out of both: the same
+    # on every run of a machine, where wall-clock pairs vary with the machine's load (None: valgrind not installed)
+    import_instructions_ratio: float | None = None
 
 
 def results_document(
@@ -231,6 +234,7 @@ def results_document(
             "import_ratio": _rounded(
                 m.import_ratio if m.import_ratio is not None else _ratio(m.import_ms, boto3_import_ms), 2
             ),
+            "import_instructions_ratio": _rounded(m.import_instructions_ratio, 2),
             "package_bytes": m.package_bytes,
         }
         for handler, m in handlers.items()
@@ -302,6 +306,7 @@ def render(
             handler_paths.get(handler, ""),
             number(m["import_ms"], ".0f"),
             _cell(m["import_ratio"], ".2f", IMPORT_RATIO_LIMIT),
+            number(m.get("import_instructions_ratio"), ".2f"),
             f"{m['package_bytes']:,}",
         ]
         for handler, m in document["handlers"].items()
@@ -316,7 +321,11 @@ def render(
         "",
         f"Handlers (cold import: median of fresh interpreters; bare `import boto3` "
         f"{number(document['boto3_import_ms'], '.0f')} ms; target <= {IMPORT_RATIO_LIMIT:g} x boto3)",
-        format_table(["function", "handler", "import ms", "x boto3", "package bytes"], handler_rows, left=2),
+        format_table(
+            ["function", "handler", "import ms", "x boto3", "instructions x boto3", "package bytes"],
+            handler_rows,
+            left=2,
+        ),
         "",
         format_table(
             ["build", "seconds"],

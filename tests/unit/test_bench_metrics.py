@@ -137,6 +137,7 @@ def test_results_file_has_exactly_the_agreed_keys_rounded_and_null_when_unmeasur
     assert document["handlers"]["NotifyFunction"] == {
         "import_ms": 283.0,
         "import_ratio": 1.89,
+        "import_instructions_ratio": None,  # valgrind absent: not measured
         "package_bytes": 205_708,
     }
     assert document["synth_s"] == 12.35 and document["suite_s"] is None
@@ -199,3 +200,21 @@ def test_a_handlers_ratio_is_the_median_of_its_pairs_when_measured_so():
     )
     assert document["handlers"]["Busy"]["import_ratio"] == 1.6
     assert document["handlers"]["Plain"]["import_ratio"] == 1.5
+
+
+def test_the_instruction_ratio_is_shown_beside_the_wall_clock_one_and_judges_nothing():
+    """The instruction count is the same on every run: shown for reading the noisy wall-clock ratio, not a target."""
+    handlers = {
+        "Steady": HandlerMetrics(290.0, 1, import_ratio=2.1, import_instructions_ratio=1.8444),
+        "Unmeasured": HandlerMetrics(280.0, 1, import_ratio=1.9),
+    }
+    scenarios = {name: ScenarioMetrics(None, None, None, None) for name in ("blue_green", "in_place")}
+    document = results_document(scenarios, handlers, 140.0, None, None)
+    assert document["handlers"]["Steady"]["import_instructions_ratio"] == 1.84
+    report = render(document, {"Steady": "steady.handler.x"}, {}, [])
+    assert "instructions x boto3" in report
+    steady = next(line for line in report.splitlines() if line.strip().startswith("Steady"))
+    assert "2.10 FAIL" in steady and "1.84" in steady
+    unmeasured = next(line for line in report.splitlines() if line.strip().startswith("Unmeasured"))
+    assert "n/a" in unmeasured
+    assert [c.value for c in evaluate(document) if c.subject == "Steady"] == [2.1]
