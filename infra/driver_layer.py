@@ -22,7 +22,13 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 BUILD_ROOT = Path(__file__).resolve().parent.parent / "build"
-DISTRIBUTIONS = ("pg8000", "scramp", "asn1crypto", "python-dateutil", "six")
+# pg8000 and what it needs that the runtime does not have. pg8000 also needs python-dateutil (and it six): "The Lambda
+# Python runtimes include the AWS SDK for Python (Boto3) and its dependencies" (Lambda Developer Guide, Python .zip
+# deployment packages), and botocore imports them at every cold start. A copy here would come first on sys.path (the
+# runtime's bootstrap: LAMBDA_TASK_ROOT, then /opt/python/lib/pythonN.N/site-packages, then /opt/python, then the
+# runtime's packages), be compiled from source at each cold start of every function with the layer (0.4 x a bare
+# `import boto3` in instructions, make bench), and replace the SDK's own dependency, which the same guide warns against.
+DISTRIBUTIONS = ("pg8000", "scramp", "asn1crypto")
 
 
 def build_layer_folder(root: Path = BUILD_ROOT) -> Path:
