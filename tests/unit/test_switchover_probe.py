@@ -133,6 +133,18 @@ def test_a_first_write_that_fails_measures_nothing_and_says_why() -> None:
     )
 
 
+def test_a_probe_that_begins_after_the_switchover_stops_at_its_first_write() -> None:
+    """The endpoint already answers on the target: no other version will answer, so the probe does not wait for a
+    switch until its deadline (a probe started late, a Lambda cold start past a fast switchover)."""
+    result, endpoint = _probe([(999.0, "14.18", "ok")], deadline=600)
+    assert not result.measured and result.stopped == "not_measured" and result.writes_attempted == 1
+    assert endpoint.connects == 1
+    assert result.line() == (
+        "Write unavailability during the switchover: not measured: the first write through the cluster endpoint was "
+        "already answered by 14.18: the switchover had ended before the probe began"
+    )
+
+
 def test_a_flapping_endpoint_keeps_the_first_and_last_segments() -> None:
     phases = [(n * 0.5 + 0.5, "13.20", "ok" if n % 2 == 0 else "down") for n in range(100)]
     result, _ = _probe([*phases, (999.0, "14.18", "ok")])

@@ -56,7 +56,9 @@ def run_probe(
                 return writes, "deadline"
             write, session = _write(connect, session, at)
             writes.append(write)
-            if len(writes) == 1 and not write.ok:
+            # the first write refused, or already answered by the target (the switchover ended before the probe
+            # began: no other version will answer again, and the loop would last until its deadline)
+            if len(writes) == 1 and (not write.ok or write.version == target_version):
                 return writes, "not_measured"
             stop = stop_rule(writes, target_version)
             if stop is not None:
@@ -130,7 +132,15 @@ def summarize(writes: list[Write], stopped: Stop, target_version: str) -> Switch
     """The write unavailability: from the first refused write to the first write that succeeded after it."""
     if stopped == "not_measured" or not writes:
         first = writes[0] if writes else None
-        reason = f"the first write through the cluster endpoint failed: {first.error}" if first else "no write made"
+        if first is None:
+            reason = "no write made"
+        elif first.ok:
+            reason = (
+                f"the first write through the cluster endpoint was already answered by {first.version}: the switchover "
+                "had ended before the probe began"
+            )
+        else:
+            reason = f"the first write through the cluster endpoint failed: {first.error}"
         return SwitchoverProbeResult(measured=False, not_measured=reason, writes_attempted=len(writes))
     old = writes[0].version if writes[0].version != target_version else None
     new_version = next((w for w in writes if w.ok and w.version == target_version), None)
