@@ -39,6 +39,11 @@ GREEN_SETTINGS = {
 # Aurora checks its guardrails before it stops writes (Aurora User Guide, "Switching a blue/green deployment"): blue
 # still takes writes meanwhile, long enough for the probe's first writes (and its cold start) to reach it
 GUARDRAIL_SECONDS = 1.5
+# On AWS the switchover takes tens of seconds, so the workflow's probe, started beside it in the same Parallel, has
+# written through the endpoint long before writes stop. Here the whole switchover takes about two seconds of real
+# time, and a busy machine can start the probe's thread later than that (its first write then finds green: nothing
+# to measure): the guardrail phase starts once a client has written to blue, or after this long without one.
+FIRST_WRITE_SECONDS = 15.0
 
 
 @dataclass
@@ -157,6 +162,8 @@ class Rehearsal:
     def _switch_servers(self) -> None:
         """The guardrails first (nothing changes when they refuse), then writes to blue stop and green catches up."""
         assert self.blue is not None and self.green is not None
+        if not replication.client_wrote(self.blue, FIRST_WRITE_SECONDS):
+            self._note(f"switchover: no client wrote to blue within {FIRST_WRITE_SECONDS:.0f} s")
         time.sleep(GUARDRAIL_SECONDS)
         self._degraded = replication.unsupported_changes(self.blue, self.green, self.links)
         if self._degraded:
@@ -167,6 +174,10 @@ class Rehearsal:
         self._behind = replication.not_caught_up(self.blue, self.links)
         if self._behind:
             self._note("switchover: replication did not catch up", databases=self._behind)
+
+    def settle(self) -> None:
+        # outside any RDS call: the probe, whose every new connection describes the cluster, writes meanwhile
+        self._join_switching()
 
     def _join_switching(self) -> None:
         if self._switching is not None:

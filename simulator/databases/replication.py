@@ -190,6 +190,24 @@ def allow_writes(blue: Server) -> None:
         session.close()
 
 
+def client_wrote(blue: Server, seconds: float) -> bool:
+    """Whether, within ``seconds``, a client session on blue has written: it is idle and its last statement was an
+    INSERT (pg_stat_activity shows an idle session's most recent query)."""
+    session = blue.connect()
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            [[writers]] = session.run(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                "AND pid <> pg_backend_pid() AND state = 'idle' AND query ILIKE 'insert %'"
+            )
+            if writers or time.monotonic() > deadline:
+                return bool(writers)
+            time.sleep(0.05)
+    finally:
+        session.close()
+
+
 def not_caught_up(blue: Server, links: list[Link], seconds: float = CATCH_UP_SECONDS) -> list[str]:
     """The databases whose subscriber has not confirmed blue's current WAL position within ``seconds``."""
     session = blue.connect()

@@ -92,6 +92,12 @@ class CallbackDriver:
             if change.event is not None and self.rds_events:
                 self.publish(rds_event(change.event, self.start + timedelta(seconds=change.due_at), self.region))
 
+    def settle(self) -> None:
+        """Before the clock moves: the real servers finish what they do in real time (a switchover under way), so
+        that the change due next does not find them half-way, and waits inside an RDS call for nothing."""
+        if self.realism.databases is not None:
+            self.realism.databases.settle()
+
     def acted(self) -> None:
         """A step of the workflow ran now: every change seen so far has been reacted to."""
         for reaction in self.reactions:
@@ -114,6 +120,7 @@ class CallbackDriver:
             return self._approval(timeout_seconds, outcome)
         deadline = self.clock() + timeout_seconds
         while True:
+            self.settle()
             due = self.realism.next_change_at()
             if due is None or due > deadline:
                 self.advance(max(0.0, deadline - self.clock()), f"{state} timed out")

@@ -448,6 +448,8 @@ class TokenWaits(Protocol):
 
     def deliver_due(self) -> None: ...
 
+    def settle(self) -> None: ...
+
     def acted(self) -> None: ...
 
     def now(self) -> datetime: ...
@@ -460,6 +462,9 @@ class _NoTokenWaits:
         return outcome()
 
     def deliver_due(self) -> None:
+        return None
+
+    def settle(self) -> None:
         return None
 
     def acted(self) -> None:
@@ -491,6 +496,7 @@ def local_lambdas(
     )
 
     def record_wait(self: Any, env: Any, wait_seconds: int) -> None:
+        waits.settle()
         recorder.wait(wait_seconds)
         waits.deliver_due()
 

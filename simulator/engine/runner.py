@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import logging
 import os
@@ -371,6 +372,9 @@ def _execute(
         return described["status"] != "RUNNING"
 
     ends.wait_until(ended, timeout)
+    if described["status"] == "RUNNING":  # it did not end in time: where each thread is, for whoever reads the failure
+        print(f"execution {name} still RUNNING after {timeout:.0f} s; its threads:", file=sys.stderr)
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
     execution = described
     return {"description": execution, "history": execution_history(region, started["executionArn"])}
 

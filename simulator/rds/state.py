@@ -201,6 +201,10 @@ class DatabaseHooks(Protocol):
 
     def switchover_started(self) -> None: ...
 
+    def settle(self) -> None:
+        """Wait for what the servers are doing in real time (a switchover under way): called before the simulated
+        clock moves, by the workflow's own thread, outside any RDS call."""
+
     def switchover_finishing(self) -> str | None:
         """Replication caught up and green ready to take the name; else why the switchover fails."""
 
