@@ -203,7 +203,7 @@ def _instructions_ratio(module: str, path: list[str], env: dict[str, str], notes
     """The handler's import over a bare ``import boto3`` in instructions executed (callgrind), each less the probe
     with nothing to import; None without valgrind (said once in the notes)."""
     if shutil.which("valgrind") is None:
-        note = "instructions x boto3: n/a, valgrind is not installed (Debian package valgrind)"
+        note = "instructions x boto3: n/a, valgrind is not installed (Debian package valgrind; make bench installs it)"
         notes.extend([] if note in notes else [note])
         return None
     nothing, bare = _yardsticks(env, notes)
