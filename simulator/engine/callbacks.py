@@ -93,8 +93,9 @@ class CallbackDriver:
                 self.publish(rds_event(change.event, self.start + timedelta(seconds=change.due_at), self.region))
 
     def settle(self) -> None:
-        """Before the clock moves: the real servers finish what they do in real time (a switchover under way), so
-        that the change due next does not find them half-way, and waits inside an RDS call for nothing."""
+        """Before the clock moves: the real servers finish what they do in real time (a switchover under way), here
+        rather than inside the RDS call that next finds the change due, which would hold back the probe's own RDS
+        calls until the servers were done (simulator.databases.rehearsal)."""
         if self.realism.databases is not None:
             self.realism.databases.settle()
 
