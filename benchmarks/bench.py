@@ -217,8 +217,9 @@ _YARDSTICKS: list[int | None] = []
 
 
 def _yardsticks(env: dict[str, str], notes: list[str]) -> tuple[int | None, int | None]:
-    """The probe importing nothing, and importing boto3: counted once per run (a count does not vary from one run to
-    the next, and the functions' environments differ only in values boto3's import does not read)."""
+    """The probe importing nothing, and importing boto3: counted once per run (a count varies by about two parts in a
+    thousand from one run to the next, and the functions' environments differ only in values boto3's import does not
+    read)."""
     if not _YARDSTICKS:
         _YARDSTICKS.extend(_instructions(name, [], env, notes) for name in (_NOTHING, "boto3"))
     return _YARDSTICKS[0], _YARDSTICKS[1]
@@ -517,8 +518,8 @@ def _assumptions(import_runs: int) -> list[str]:
         "boto3 in AWS), Lambda-like environment; "
         f"median of {import_runs}; x boto3 = that time over a bare `import boto3` in the same environment, measured "
         "alternately with each handler module (the median of all those samples); instructions x boto3 = the same "
-        "ratio in instructions executed (valgrind --tool=callgrind; one run each, the same on every run; the probe "
-        "importing nothing is taken from both): what the wall clock measures without the machine's load",
+        "ratio in instructions executed (valgrind --tool=callgrind; one run each, within 0.01 from run to run; the "
+        "probe importing nothing is taken from both): what the wall clock measures without the machine's load",
         "package bytes: files of the function's code asset plus the layers this stack builds, unzipped (the Lambda "
         "limit is 250 MB unzipped); the AWS-managed Powertools layer is not counted",
     ]

@@ -205,8 +205,8 @@ class HandlerMetrics:
     # the median of (handler import / bare boto3 import) over pairs measured one right after the other: a load
     # spike then weighs on both halves of a pair alike (None: the ratio of the medians is used)
     import_ratio: float | None = None
-    # the same ratio in instructions executed (valgrind's callgrind), interpreter start-up taken out of both: the same
-    # on every run of a machine, where wall-clock pairs vary with the machine's load (None: valgrind not installed)
+    # the same ratio in instructions executed (valgrind's callgrind), interpreter start-up taken out of both: within
+    # 0.01 from run to run on a machine, where wall-clock pairs vary with its load (None: valgrind not installed)
     import_instructions_ratio: float | None = None
 
 

@@ -203,7 +203,7 @@ def test_a_handlers_ratio_is_the_median_of_its_pairs_when_measured_so():
 
 
 def test_the_instruction_ratio_is_shown_beside_the_wall_clock_one_and_judges_nothing():
-    """The instruction count is the same on every run: shown for reading the noisy wall-clock ratio, not a target."""
+    """The instruction ratio barely moves between runs: shown for reading the noisy wall-clock ratio, not a target."""
     handlers = {
         "Steady": HandlerMetrics(290.0, 1, import_ratio=2.1, import_instructions_ratio=1.8444),
         "Unmeasured": HandlerMetrics(280.0, 1, import_ratio=1.9),
