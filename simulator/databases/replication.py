@@ -191,18 +191,22 @@ def allow_writes(blue: Server) -> None:
 
 
 def client_wrote(blue: Server, seconds: float) -> bool:
-    """Whether, within ``seconds``, a client session on blue has written: it is idle and its last statement was an
-    INSERT (pg_stat_activity shows an idle session's most recent query)."""
+    """Whether, within ``seconds``, a client has written to blue: its WAL moved past where it was when asked (a write
+    by a short session), or a client session is idle after an INSERT (pg_stat_activity shows an idle session's most
+    recent query: a write made before this was asked, by a session kept open, as the probe keeps its own)."""
     session = blue.connect()
     try:
+        start = session.run("SELECT pg_current_wal_lsn()")[0][0]
         deadline = time.monotonic() + seconds
         while True:
-            [[writers]] = session.run(
-                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
-                "AND pid <> pg_backend_pid() AND state = 'idle' AND query ILIKE 'insert %'"
+            [[wrote]] = session.run(
+                "SELECT pg_current_wal_lsn() > CAST(:start AS pg_lsn) OR EXISTS (SELECT FROM pg_stat_activity "
+                "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND state = 'idle' "
+                "AND query ILIKE 'insert %')",
+                start=str(start),
             )
-            if writers or time.monotonic() > deadline:
-                return bool(writers)
+            if wrote or time.monotonic() > deadline:
+                return bool(wrote)
             time.sleep(0.05)
     finally:
         session.close()
