@@ -159,6 +159,7 @@ def measure_handlers(
     ratios: dict[tuple[str, tuple[Path, ...]], float | None] = {}
     instructions: dict[tuple[str, tuple[Path, ...]], float | None] = {}
     yardstick: list[float] = []
+    counted_yardsticks: list[int | None] = []  # instructions of the probe importing nothing, and boto3: once
     with tempfile.TemporaryDirectory(prefix="bench-assets-") as scratch:
         # copies without bytecode, imported with -B: our code compiles at every cold start, as from a
         # read-only /var/task; boto3, pydantic and Powertools come from the venv (in AWS: runtime, layer)
@@ -188,7 +189,7 @@ def measure_handlers(
                     pairs += [handler / bare] if handler is not None and bare else []
                 measured[key] = statistics.median(samples) if len(samples) == runs else None
                 ratios[key] = statistics.median(pairs) if len(pairs) == runs else None
-                instructions[key] = _instructions_ratio(module, path, environment, notes)
+                instructions[key] = _instructions_ratio(module, path, environment, notes, counted_yardsticks)
             size = directory_bytes(function.code_dir) + sum(directory_bytes(d) for d in function.layer_dirs)
             results[function.construct_id] = HandlerMetrics(
                 import_ms=measured[key],
@@ -199,30 +200,26 @@ def measure_handlers(
     return results, statistics.median(yardstick) if yardstick else None
 
 
-def _instructions_ratio(module: str, path: list[str], env: dict[str, str], notes: list[str]) -> float | None:
+def _instructions_ratio(
+    module: str, path: list[str], env: dict[str, str], notes: list[str], yardsticks: list[int | None]
+) -> float | None:
     """The handler's import over a bare ``import boto3`` in instructions executed (callgrind), each less the probe
-    with nothing to import; None without valgrind (said once in the notes)."""
+    with nothing to import; None without valgrind (said once in the notes).
+
+    ``yardsticks``: those two counts, made at the first call of a measurement (a count varies by about two parts in a
+    thousand from one run to the next, and the functions' environments differ only in values boto3's import does not
+    read)."""
     if shutil.which("valgrind") is None:
         note = "instructions x boto3: n/a, valgrind is not installed (Debian package valgrind; make bench installs it)"
         notes.extend([] if note in notes else [note])
         return None
-    nothing, bare = _yardsticks(env, notes)
+    if not yardsticks:
+        yardsticks.extend(_instructions(name, [], env, notes) for name in (_NOTHING, "boto3"))
+    nothing, bare = yardsticks
     handler = _instructions(module, path, env, notes)
     if nothing is None or bare is None or handler is None or bare <= nothing:
         return None
     return (handler - nothing) / (bare - nothing)
-
-
-_YARDSTICKS: list[int | None] = []
-
-
-def _yardsticks(env: dict[str, str], notes: list[str]) -> tuple[int | None, int | None]:
-    """The probe importing nothing, and importing boto3: counted once per run (a count varies by about two parts in a
-    thousand from one run to the next, and the functions' environments differ only in values boto3's import does not
-    read)."""
-    if not _YARDSTICKS:
-        _YARDSTICKS.extend(_instructions(name, [], env, notes) for name in (_NOTHING, "boto3"))
-    return _YARDSTICKS[0], _YARDSTICKS[1]
 
 
 def _instructions(module: str, path: list[str], env: dict[str, str], notes: list[str]) -> int | None:
