@@ -172,6 +172,9 @@ def refuse_writes(blue: Server) -> None:
     try:
         session.run("ALTER SYSTEM SET default_transaction_read_only = on")
         session.run("SELECT pg_reload_conf()")
+        # pg_reload_conf only signals the postmaster: until it has reread the file, a new session still takes
+        # writes, and one that came in after the terminate below would write to a blue said to refuse them
+        _await_new_sessions(blue, read_only="on")
         session.run(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
@@ -180,12 +183,29 @@ def refuse_writes(blue: Server) -> None:
         session.close()
 
 
+def _await_new_sessions(blue: Server, read_only: str, seconds: float = 5.0) -> None:
+    """Until blue's new sessions start with ``default_transaction_read_only`` as the reloaded configuration says."""
+    deadline = time.monotonic() + seconds
+    while True:
+        probe = blue.connect()
+        try:
+            [[setting]] = probe.run("SHOW default_transaction_read_only")
+        finally:
+            probe.close()
+        if setting == read_only:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"blue's new sessions still start with read-only {setting} {seconds:.0f} s after reload")
+        time.sleep(0.01)
+
+
 def allow_writes(blue: Server) -> None:
     """A switchover that fails is rolled back: blue takes writes again."""
     session = blue.connect()
     try:
         session.run("ALTER SYSTEM RESET default_transaction_read_only")
         session.run("SELECT pg_reload_conf()")
+        _await_new_sessions(blue, read_only="off")
     finally:
         session.close()
 
