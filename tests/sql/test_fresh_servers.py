@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from simulator.databases import servers
 from tests.postgres_server import started_server
 
 
@@ -25,3 +30,18 @@ def test_servers_of_the_same_binaries_share_nothing_but_how_they_began() -> None
         finally:
             other.close()
     assert not first.root.exists() and not second.root.exists(), "stopped servers leave no data behind"
+
+
+def test_servers_live_in_memory_when_there_is_room_and_on_disk_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    roomy = tmp_path / "shm"
+    roomy.mkdir()
+    monkeypatch.setattr(servers, "IN_MEMORY", roomy)
+    monkeypatch.setattr(servers, "SCRATCH_FREE_BYTES", 1)
+    assert servers.scratch() == roomy
+    monkeypatch.setattr(servers, "SCRATCH_FREE_BYTES", 1 << 62)  # more than any disk holds
+    assert servers.scratch() == servers.ON_DISK
+    monkeypatch.setattr(servers, "IN_MEMORY", tmp_path / "missing")
+    monkeypatch.setattr(servers, "SCRATCH_FREE_BYTES", 1)
+    assert servers.scratch() == servers.ON_DISK
