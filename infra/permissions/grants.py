@@ -12,6 +12,7 @@ clusters' scope, and why each wildcard is needed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -39,8 +40,8 @@ class RdsResource:
     def arn(self) -> str:
         if not self.kind:
             return "*"
-        region = Aws.REGION if self._regional else ""
-        return f"arn:{Aws.PARTITION}:rds:{region}:{Aws.ACCOUNT_ID}:{self.kind}:{self.name}"
+        partition, region, account = _pseudo_parameters()
+        return f"arn:{partition}:rds:{region if self._regional else ''}:{account}:{self.kind}:{self.name}"
 
     def nag_text(self) -> str:
         """How cdk-nag prints this resource in an AwsSolutions-IAM5 finding id (its flattened Fn::Join)."""
@@ -48,6 +49,13 @@ class RdsResource:
             return "*"
         region = "<AWS::Region>" if self._regional else ""
         return f"arn:<AWS::Partition>:rds:{region}:<AWS::AccountId>:{self.kind}:{self.name}"
+
+
+@functools.cache
+def _pseudo_parameters() -> tuple[str, str, str]:
+    # each read of Aws.* is a round trip to the jsii process, and a fleet's configuration builds thousands of ARNs;
+    # the tokens are static properties of the CDK, the same string for every stack of the process
+    return Aws.PARTITION, Aws.REGION, Aws.ACCOUNT_ID
 
 
 EVERY_RESOURCE = RdsResource("", "*")
