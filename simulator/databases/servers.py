@@ -132,7 +132,6 @@ def start_from(bin_dir: Path, role: str, version: str, settings: dict[str, str],
     """initdb + start the binaries of ``bin_dir`` on a free port (trust authentication for ``superuser``, fsync off:
     the data is thrown away); on any failure nothing is left behind."""
     as_user = as_server_user()
-    # root's default TMPDIR may not be traversable by the postgres OS user; /tmp always is
     root = Path(tempfile.mkdtemp(prefix=f"rehearsal-{role}-", dir=scratch()))
     if as_user:
         owner = pwd.getpwnam("postgres")
